@@ -1,0 +1,73 @@
+//! Starting an instance: open and migrate the database, make sure the built-in actors exist,
+//! build the federation configuration, start the delivery worker, serve HTTP.
+
+use std::future::Future;
+
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Config,
+    db::Db,
+    delivery,
+    federation::{self, objects::local_actor::ApubLocalActor},
+    service::actors::{ensure_built_in_actors, INSTANCE_ACTOR},
+    state::AppState,
+    web,
+};
+
+/// Every route of the server.
+pub fn app(federation: FederationConfig<AppState>) -> Router {
+    Router::new()
+        .merge(web::router())
+        .merge(federation::routes::router())
+        .merge(federation::discovery::router())
+        .layer(FederationMiddleware::new(federation))
+}
+
+/// Opens the database, applies migrations and creates the built-in actors.
+pub async fn open(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config).await?;
+    db.migrate().await?;
+    ensure_built_in_actors(&db).await?;
+    Ok(AppState::new(db, config)?)
+}
+
+/// The library configuration for a ready state, signing fetches as the instance actor.
+pub async fn federation_for(state: AppState) -> anyhow::Result<FederationConfig<AppState>> {
+    let instance = state
+        .db
+        .local_actor_by_name(INSTANCE_ACTOR)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the instance actor is missing"))?;
+    let instance = ApubLocalActor::new(instance, &state);
+    Ok(federation::federation_config(state, &instance).await?)
+}
+
+/// Runs an instance on `listener` until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if config.insecure_federation {
+        tracing::warn!(
+            "INSECURE FEDERATION IS ON: http ids, explicit ports and loopback peers are \
+             allowed. For local testing only; never on a public server."
+        );
+    }
+    let state = open(config).await?;
+    let federation = federation_for(state.clone()).await?;
+    let worker = delivery::worker::spawn(federation.clone());
+    tracing::info!(
+        address = %listener.local_addr()?,
+        domain = %state.config.domain,
+        "Rounds is listening"
+    );
+    let result = axum::serve(listener, app(federation))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    worker.abort();
+    Ok(result?)
+}

@@ -1,0 +1,88 @@
+//! The command line: one file per subcommand. Settings errors exit with status 2 before
+//! anything is written; other failures exit with status 1.
+
+mod forum;
+mod migrate;
+mod serve;
+mod user;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rounds",
+    version,
+    about = "Rounds: the federated discussion server of the Society for Participatory Medicine"
+)]
+pub struct Cli {
+    /// Settings file (default: rounds.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (applies migrations and creates the built-in actors first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage members (Person actors).
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage forums (Group actors).
+    #[command(subcommand)]
+    Forum(forum::ForumCommand),
+}
+
+/// Entry point of the `rounds` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("rounds: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("rounds: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve::run(config).await,
+            Command::Migrate => migrate::run(config).await,
+            Command::User(command) => user::run(config, command).await,
+            Command::Forum(command) => forum::run(config, command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("rounds: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("rounds=info,warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,280 @@
+//! Settings: read from a TOML file, then overridden by `ROUNDS_<SETTING>` environment variables,
+//! then validated. A bad setting is a [`ConfigError`] that names the setting; nothing is written
+//! to disk before the whole configuration is valid.
+
+use std::{collections::HashMap, net::SocketAddr, path::Path, time::Duration};
+
+use serde::Deserialize;
+
+/// The validated settings of one Rounds instance.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Public host, with an optional `:port`. Ids are `https://DOMAIN/...`
+    /// (`http://` when `insecure_federation` is on).
+    pub domain: String,
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// Allow http ids, explicit ports and loopback peers. For local testing only.
+    pub insecure_federation: bool,
+    /// Delay before the first retry of a failed delivery; later retries back off from it.
+    pub delivery_first_retry: Duration,
+}
+
+/// A setting that could not be used; `Display` is the one-line message shown to the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting `{setting}`: {reason}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub reason: String,
+}
+
+fn invalid(setting: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The settings as they appear in the TOML file, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    domain: Option<String>,
+    bind: Option<String>,
+    database_url: Option<String>,
+    insecure_federation: Option<bool>,
+    delivery_first_retry_seconds: Option<u64>,
+}
+
+const SETTINGS: [&str; 5] = [
+    "domain",
+    "bind",
+    "database_url",
+    "insecure_federation",
+    "delivery_first_retry_seconds",
+];
+
+impl Config {
+    /// Loads the configuration: `path` if given (it must exist), else `rounds.toml` in the working
+    /// directory if present; then the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file_text = match path {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|err| {
+                invalid("config", format!("cannot read {}: {err}", path.display()))
+            })?),
+            None => std::fs::read_to_string("rounds.toml").ok(),
+        };
+        Config::from_sources(file_text.as_deref(), &env)
+    }
+
+    /// Builds a configuration from the text of a TOML file and a set of environment variables.
+    pub fn from_sources(
+        file_text: Option<&str>,
+        env: &HashMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let mut raw: RawSettings = match file_text {
+            Some(text) => toml::from_str(text).map_err(|err| {
+                let message = err.message().to_string();
+                let setting = SETTINGS
+                    .iter()
+                    .find(|name| message.contains(*name))
+                    .map_or("config", |name| *name);
+                invalid(setting, message)
+            })?,
+            None => RawSettings::default(),
+        };
+        for name in SETTINGS {
+            let Some(value) = env.get(&format!("ROUNDS_{}", name.to_uppercase())) else {
+                continue;
+            };
+            match name {
+                "domain" => raw.domain = Some(value.clone()),
+                "bind" => raw.bind = Some(value.clone()),
+                "database_url" => raw.database_url = Some(value.clone()),
+                "insecure_federation" => {
+                    raw.insecure_federation = Some(parse_bool(value).ok_or_else(|| {
+                        invalid(name, format!("expected true or false, got {value:?}"))
+                    })?)
+                }
+                _ => {
+                    raw.delivery_first_retry_seconds = Some(value.parse().map_err(|_| {
+                        invalid(name, format!("expected a number of seconds, got {value:?}"))
+                    })?)
+                }
+            }
+        }
+        raw.validate()
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+impl RawSettings {
+    fn validate(self) -> Result<Config, ConfigError> {
+        // With no domain at all, the first run is a local trial: localhost:8080, insecure.
+        let insecure_federation = self.insecure_federation.unwrap_or(self.domain.is_none());
+        let domain = self
+            .domain
+            .unwrap_or_else(|| "localhost:8080".to_string())
+            .to_ascii_lowercase();
+        validate_domain(&domain)?;
+        let bind_text = self.bind.unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let bind = bind_text.parse().map_err(|_| {
+            invalid(
+                "bind",
+                format!("expected an address like 127.0.0.1:8080, got {bind_text:?}"),
+            )
+        })?;
+        let database_url = self
+            .database_url
+            .unwrap_or_else(|| "sqlite://data/rounds.db".to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database_url",
+                "expected sqlite://PATH or postgres://USER@HOST/DB",
+            ));
+        }
+        let first_retry = self.delivery_first_retry_seconds.unwrap_or(10);
+        if first_retry == 0 || first_retry > 3600 {
+            return Err(invalid(
+                "delivery_first_retry_seconds",
+                "expected between 1 and 3600",
+            ));
+        }
+        Ok(Config {
+            domain,
+            bind,
+            database_url,
+            insecure_federation,
+            delivery_first_retry: Duration::from_secs(first_retry),
+        })
+    }
+}
+
+/// A domain is a DNS name with an optional port: no scheme, path, user or IP literal.
+fn validate_domain(domain: &str) -> Result<(), ConfigError> {
+    let bad = |reason: &str| invalid("domain", format!("{reason}, got {domain:?}"));
+    let (host, port) = match domain.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (domain, None),
+    };
+    if let Some(port) = port {
+        if port.parse::<u16>().map_or(true, |port| port == 0) {
+            return Err(bad("the port must be a number from 1 to 65535"));
+        }
+    }
+    if host.is_empty()
+        || host.len() > 253
+        || host.starts_with('.')
+        || host.ends_with('.')
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        return Err(bad("expected a host name like example.org or localhost:8080"));
+    }
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(bad("an IP address cannot be a fediverse domain"));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// `https` normally, `http` when insecure federation is on.
+    pub fn scheme(&self) -> &'static str {
+        if self.insecure_federation {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.domain)
+    }
+
+    /// The filesystem path of an SQLite database URL, if this is one.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        Some(rest.split('?').next().unwrap_or(rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn no_settings_is_a_local_insecure_trial() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(config.domain, "localhost:8080");
+        assert!(config.insecure_federation);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.sqlite_path(), Some("data/rounds.db"));
+        assert_eq!(config.base_url(), "http://localhost:8080");
+    }
+
+    #[test]
+    fn a_domain_alone_means_secure_federation() {
+        let config = Config::from_sources(Some("domain = \"spm.example\""), &env(&[])).unwrap();
+        assert!(!config.insecure_federation);
+        assert_eq!(config.base_url(), "https://spm.example");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = "domain = \"a.example\"\nbind = \"127.0.0.1:9000\"";
+        let config = Config::from_sources(
+            Some(file),
+            &env(&[
+                ("ROUNDS_DOMAIN", "b.example:8443"),
+                ("ROUNDS_INSECURE_FEDERATION", "true"),
+                ("ROUNDS_DATABASE_URL", "postgres://postgres@127.0.0.1/test"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.domain, "b.example:8443");
+        assert_eq!(config.bind.port(), 9000);
+        assert!(config.insecure_federation);
+        assert_eq!(config.sqlite_path(), None);
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let cases: [(Option<&str>, &[(&str, &str)], &str); 7] = [
+            (Some("domain = \"https://x.org\""), &[], "domain"),
+            (None, &[("ROUNDS_DOMAIN", "127.0.0.1")], "domain"),
+            (None, &[("ROUNDS_DOMAIN", "x.org:99999")], "domain"),
+            (None, &[("ROUNDS_BIND", "localhost")], "bind"),
+            (None, &[("ROUNDS_DATABASE_URL", "mysql://x")], "database_url"),
+            (None, &[("ROUNDS_INSECURE_FEDERATION", "maybe")], "insecure_federation"),
+            (Some("colour = \"blue\""), &[], "config"),
+        ];
+        for (file, vars, setting) in cases {
+            let err = Config::from_sources(file, &env(vars)).unwrap_err();
+            assert_eq!(err.setting, setting, "{err}");
+            assert!(!err.to_string().contains('\n'), "one line: {err}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The storage layer: the pool, migrations, and all SQL, one file per area.
+//!
+//! Architecture invariant: no other module contains SQL. Queries are written once, in the
+//! dialect both SQLite and PostgreSQL accept (`$N` placeholders, `ON CONFLICT`, `RETURNING`),
+//! through `sqlx::Any`; the only place that tells the two apart is [`Db::connect`].
+//! Times are Unix milliseconds in BIGINT columns, booleans are not used (`sqlx::Any` cannot read
+//! SQLite BOOLEAN columns).
+
+pub mod actors;
+pub mod deliveries;
+pub mod follows;
+pub mod received;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    AnyPool, ConnectOptions, Executor,
+};
+
+use crate::config::Config;
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// A transaction on either database.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    /// Opens the database named by `config.database_url`. For SQLite the directory and file are
+    /// created if absent, and every connection is put in WAL mode with a busy timeout.
+    pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        match config.sqlite_path() {
+            Some(path) => {
+                if let Some(parent) = Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                }
+                let url = format!("sqlite://{path}?mode=rwc");
+                let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?;
+                Ok(Db {
+                    pool,
+                    backend: Backend::Sqlite,
+                })
+            }
+            None => {
+                let options = AnyConnectOptions::from_str(&config.database_url)?
+                    .disable_statement_logging();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Ok(Db {
+                    pool,
+                    backend: Backend::Postgres,
+                })
+            }
+        }
+    }
+
+    /// Applies the migrations of this backend that are not applied yet.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await,
+        }
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+/// Now, in Unix milliseconds, as stored in every time column.
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,130 @@
+//! The inboxes (per actor and shared): every inbound activity passes here.
+//!
+//! Order of checks, cheapest first: body size (413), a signature over the request target,
+//! digest and a current date (401), JSON (400), id and actor on one instance and not ours
+//! (400), the signing key belongs to the actor (401), then activitypub_federation verifies the
+//! digest and the signature itself (401), the activity's own rules run, and its effect is
+//! written together with its id, so a replay changes nothing (409).
+
+use std::time::SystemTime;
+
+use activitypub_federation::{
+    axum::inbox::{receive_activity, ActivityData},
+    config::Data,
+    fetch::object_id::ObjectId,
+};
+use axum::{
+    body::Body,
+    extract::{FromRequest, Path, Request},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+use url::Url;
+
+use super::{
+    activities::InboxActivity,
+    objects::{remote_actor::ApubRemoteActor, url_in},
+    signatures::check_signed_post,
+};
+use crate::{
+    error::{Error, Result},
+    model::actor::instance_of,
+    state::AppState,
+};
+
+/// The largest activity we read.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// `POST /actors/{name}/inbox`
+pub async fn actor_inbox(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    match data.db.local_actor_by_name(&name).await {
+        Ok(Some(_)) => answer(receive(&data, request).await),
+        Ok(None) => Error::NotFound.into_response(),
+        Err(err) => Error::from(err).into_response(),
+    }
+}
+
+/// `POST /inbox`
+pub async fn shared_inbox(data: Data<AppState>, request: Request) -> Response {
+    answer(receive(&data, request).await)
+}
+
+fn answer(result: Result<()>) -> Response {
+    match result {
+        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "status": "accepted" }))).into_response(),
+        Err(err) => {
+            if err.status().is_client_error() {
+                tracing::info!(status = err.status().as_u16(), reason = %err, "refused an inbound activity");
+            }
+            err.into_response()
+        }
+    }
+}
+
+async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
+    let (parts, body) = request.into_parts();
+    let declared_length = parts
+        .headers
+        .get("content-length")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(Error::PayloadTooLarge);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| Error::PayloadTooLarge)?;
+
+    let signature = check_signed_post(&parts.headers, SystemTime::now())?;
+
+    let envelope: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Error::BadRequest("body is not valid JSON".into()))?;
+    let (Some(id), Some(actor)) = (
+        envelope.get("id").and_then(url_in),
+        envelope.get("actor").and_then(url_in),
+    ) else {
+        return Err(Error::BadRequest("activity needs an id and an actor".into()));
+    };
+    check_origin(data, &id, &actor)?;
+    verify_key_owner(data, &actor, &signature.key_id).await?;
+
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let activity = ActivityData::from_request(request, &())
+        .await
+        .map_err(|_| Error::BadRequest("body could not be read".into()))?;
+    receive_activity::<InboxActivity, ApubRemoteActor, AppState>(activity, data).await
+}
+
+/// The activity and its actor are on one instance (host and port), and it is not ours.
+fn check_origin(data: &Data<AppState>, id: &Url, actor: &Url) -> Result<()> {
+    let instance = instance_of(actor);
+    if instance.is_none() || instance != instance_of(id) {
+        return Err(Error::BadRequest("activity id and actor are on different hosts".into()));
+    }
+    if instance.as_deref() == Some(data.config.domain.as_str()) {
+        return Err(Error::BadRequest("activity claims to come from this server".into()));
+    }
+    Ok(())
+}
+
+/// The key that signed the request is the actor's own. A key id we do not know may be a
+/// rotated key, so the actor is fetched again once before refusing.
+async fn verify_key_owner(data: &Data<AppState>, actor: &Url, key_id: &str) -> Result<()> {
+    let actor_id = ObjectId::<ApubRemoteActor>::from(actor.clone());
+    let known = actor_id.dereference(data).await?;
+    if known.0.public_key_id == key_id {
+        return Ok(());
+    }
+    let refreshed = actor_id.dereference_forced(data).await?;
+    if refreshed.0.public_key_id == key_id {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized("signature key does not belong to the actor".into()))
+    }
+}

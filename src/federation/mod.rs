@@ -1,0 +1,63 @@
+//! Federation: how Rounds speaks ActivityPub. `objects/` and `activities/` hold the wire
+//! formats and their rules, `inbox` receives, `routes` serves actors and collections,
+//! `discovery` serves WebFinger, host-meta and NodeInfo, `signatures` adds the checks the
+//! library leaves to us.
+//!
+//! Architecture invariant: every remote object is verified (id and actor on one instance, the
+//! signing key owned by the actor) before anything from it is stored.
+
+pub mod activities;
+pub mod discovery;
+pub mod inbox;
+pub mod objects;
+pub mod routes;
+pub mod signatures;
+
+use std::time::Duration;
+
+use activitypub_federation::{
+    config::FederationConfig, resolver::ValidatingDnsResolver, FEDERATION_CONTENT_TYPE,
+};
+use reqwest::redirect::Policy;
+
+use crate::{error::Error, federation::objects::local_actor::ApubLocalActor, state::AppState};
+
+/// Timeout of every outgoing request (fetches and deliveries).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the library's configuration: our domain, our HTTP client, signed fetches by the
+/// instance actor. Insecure federation turns on the library's debug mode (http ids, explicit
+/// ports) and lets the client reach loopback and private addresses.
+pub async fn federation_config(
+    state: AppState,
+    instance_actor: &ApubLocalActor,
+) -> Result<FederationConfig<AppState>, Error> {
+    let insecure = state.config.insecure_federation;
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(REQUEST_TIMEOUT)
+        .user_agent(format!(
+            "Rounds/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            state.config.base_url()
+        ))
+        .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !insecure))
+        .build()
+        .map_err(|err| Error::Internal(format!("http client: {err}")))?;
+    FederationConfig::builder()
+        .domain(state.config.domain.clone())
+        .app_data(state)
+        .client(client.into())
+        .debug(insecure)
+        .allow_http_urls(insecure)
+        .request_timeout(REQUEST_TIMEOUT)
+        .http_fetch_limit(50)
+        .signed_fetch_actor(instance_actor)
+        .build()
+        .await
+        .map_err(|err| Error::Internal(format!("federation config: {err}")))
+}
+
+/// The content type of our ActivityStreams responses.
+pub const ACTIVITY_JSON: &str = FEDERATION_CONTENT_TYPE;

@@ -1,0 +1,161 @@
+//! An actor of another instance: fetched (with a signed GET), verified, then stored.
+//!
+//! Verification: the document's id is on the instance we fetched from (host and port), the key
+//! belongs to the actor (`publicKey.owner` is the actor, the key id on the same instance), the
+//! key is a readable RSA public key, and the inbox is an http(s) URL.
+
+use activitypub_federation::{
+    config::Data,
+    traits::{Actor, Object},
+};
+use chrono::{DateTime, Utc};
+use rsa::{pkcs8::DecodePublicKey, RsaPublicKey};
+use serde::Deserialize;
+use url::Url;
+
+use super::{first_of, lenient_text};
+use crate::{
+    db::actors::NewRemoteActor,
+    error::{Error, Result},
+    model::{actor::instance_of, RemoteActor},
+    state::AppState,
+};
+
+/// A stored, verified remote actor.
+#[derive(Clone, Debug)]
+pub struct ApubRemoteActor(pub RemoteActor);
+
+/// The parts of a remote actor document Rounds reads. Unknown fields are ignored.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteActorJson {
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "first_of")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub preferred_username: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "super::id_of")]
+    pub inbox: Url,
+    #[serde(default)]
+    pub endpoints: Option<RemoteEndpoints>,
+    #[serde(deserialize_with = "first_of")]
+    pub public_key: RemotePublicKey,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteEndpoints {
+    #[serde(default)]
+    pub shared_inbox: Option<Url>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RemotePublicKey {
+    pub id: Url,
+    #[serde(deserialize_with = "super::id_of")]
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Group", "Application", "Organization"];
+
+/// Checks a remote actor document against the instance it was fetched from.
+pub fn verify_actor_document(json: &RemoteActorJson, expected: &Url) -> Result<()> {
+    let instance = instance_of(&json.id);
+    if instance.is_none() || instance != instance_of(expected) {
+        return Err(Error::BadRequest("actor id is not on the instance it came from".into()));
+    }
+    if !ACTOR_TYPES.contains(&json.kind.as_str()) {
+        return Err(Error::BadRequest("document is not an actor".into()));
+    }
+    if json.public_key.owner != json.id || instance_of(&json.public_key.id) != instance {
+        return Err(Error::BadRequest("the key does not belong to the actor".into()));
+    }
+    for url in std::iter::once(&json.inbox).chain(
+        json.endpoints
+            .as_ref()
+            .and_then(|endpoints| endpoints.shared_inbox.as_ref()),
+    ) {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Error::BadRequest("inbox is not an http(s) URL".into()));
+        }
+    }
+    if json.public_key.public_key_pem.len() > 16 * 1024
+        || RsaPublicKey::from_public_key_pem(json.public_key.public_key_pem.trim()).is_err()
+    {
+        return Err(Error::BadRequest("public key is not an RSA key in PEM".into()));
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Object for ApubRemoteActor {
+    type DataType = AppState;
+    type Kind = RemoteActorJson;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.0.ap_id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(self.0.fetched_at)
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data<AppState>) -> Result<Option<Self>> {
+        Ok(data
+            .db
+            .remote_actor_by_ap_id(&object_id)
+            .await?
+            .map(ApubRemoteActor))
+    }
+
+    async fn into_json(self, _data: &Data<AppState>) -> Result<RemoteActorJson> {
+        Err(Error::NotFound)
+    }
+
+    async fn verify(json: &RemoteActorJson, expected: &Url, _data: &Data<AppState>) -> Result<()> {
+        verify_actor_document(json, expected)
+    }
+
+    async fn from_json(json: RemoteActorJson, data: &Data<AppState>) -> Result<Self> {
+        let instance = instance_of(&json.id)
+            .ok_or_else(|| Error::BadRequest("actor id has no host".into()))?;
+        let actor = data
+            .db
+            .upsert_remote_actor(&NewRemoteActor {
+                instance,
+                kind: json.kind,
+                preferred_username: json.preferred_username,
+                display_name: json.name,
+                inbox: json.inbox,
+                shared_inbox: json.endpoints.and_then(|endpoints| endpoints.shared_inbox),
+                public_key_id: json.public_key.id.to_string(),
+                public_key_pem: json.public_key.public_key_pem,
+                ap_id: json.id,
+            })
+            .await?;
+        Ok(ApubRemoteActor(actor))
+    }
+}
+
+impl Actor for ApubRemoteActor {
+    fn public_key_pem(&self) -> &str {
+        &self.0.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        self.0.inbox.clone()
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.0.shared_inbox.clone()
+    }
+}

@@ -1,0 +1,260 @@
+//! Actor documents and their collections, with content negotiation: ActivityStreams JSON for
+//! `application/activity+json` and `application/ld+json`, the HTML page for everyone else.
+
+use activitypub_federation::config::Data;
+use axum::{
+    extract::{Path, Query},
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use url::Url;
+
+use super::{inbox, objects::local_actor::ApubLocalActor, ACTIVITY_JSON};
+use crate::{
+    error::{Error, Result},
+    model::LocalActor,
+    state::AppState,
+    web,
+};
+
+/// Items in one page of a collection.
+pub const PAGE_SIZE: i64 = 20;
+
+pub fn router() -> Router {
+    Router::new()
+        .route("/actors/{name}", get(actor))
+        .route("/actors/{name}/followers", get(followers))
+        .route("/actors/{name}/outbox", get(outbox))
+        .route("/actors/{name}/inbox", post(inbox::actor_inbox))
+        .route("/inbox", post(inbox::shared_inbox))
+}
+
+/// The representation a client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Representation {
+    ActivityJson,
+    LdJson,
+    Html,
+}
+
+/// Reads the `Accept` header: any ActivityStreams type wins, as fediverse servers list it first
+/// or alone; browsers get HTML.
+pub fn negotiate(headers: &HeaderMap) -> Representation {
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_ascii_lowercase();
+    let types: Vec<&str> = accept
+        .split(',')
+        .map(|range| range.split(';').next().unwrap_or("").trim())
+        .collect();
+    if types.contains(&"application/activity+json") {
+        Representation::ActivityJson
+    } else if types.contains(&"application/ld+json") {
+        Representation::LdJson
+    } else {
+        Representation::Html
+    }
+}
+
+/// Serializes an ActivityStreams document with the content type the client asked for.
+pub fn activity_response(representation: Representation, body: &impl Serialize) -> Response {
+    let content_type = match representation {
+        Representation::LdJson => {
+            r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#
+        }
+        _ => ACTIVITY_JSON,
+    };
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (header::VARY, HeaderValue::from_static("Accept")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(err) => Error::Internal(err.to_string()).into_response(),
+    }
+}
+
+async fn find_actor(data: &Data<AppState>, name: &str) -> Result<LocalActor> {
+    data.db
+        .local_actor_by_name(name)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// `GET /actors/{name}`
+async fn actor(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let row = find_actor(&data, &name).await?;
+    let representation = negotiate(&headers);
+    if representation == Representation::Html {
+        let mut page = web::actor_page(&data, &row).await?.into_response();
+        page.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(page);
+    }
+    let actor = ApubLocalActor::new(row, &data);
+    Ok(activity_response(representation, &actor.to_json(&data)))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// `None` for the collection itself, `Some(n)` (1-based) for a page; 400 when malformed.
+    fn page(&self) -> Result<Option<i64>> {
+        match &self.page {
+            None => Ok(None),
+            Some(text) => match text.parse::<i64>() {
+                Ok(page) if (1..=1_000_000).contains(&page) => Ok(Some(page)),
+                _ => Err(Error::BadRequest("page must be a number from 1".into())),
+            },
+        }
+    }
+}
+
+/// An OrderedCollection, or one of its pages, in Mastodon's shape.
+fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
+    let page_url = |n: i64| format!("{id}?page={n}");
+    match page {
+        None => json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": page_url(1),
+        }),
+        Some(n) => {
+            let mut body = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": page_url(n),
+                "type": "OrderedCollectionPage",
+                "partOf": id,
+                "totalItems": total,
+                "orderedItems": items,
+            });
+            if n * PAGE_SIZE < total {
+                body["next"] = json!(page_url(n + 1));
+            }
+            if n > 1 {
+                body["prev"] = json!(page_url(n - 1));
+            }
+            body
+        }
+    }
+}
+
+/// `GET /actors/{name}/followers[?page=N]`: ids of followers, oldest first.
+async fn followers(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let row = find_actor(&data, &name).await?;
+    let page = query.page()?;
+    let id = data.url(&format!("/actors/{}/followers", row.name));
+    let total = data.db.count_followers(row.id).await?;
+    let items = match page {
+        Some(n) => data
+            .db
+            .follower_page(row.id, PAGE_SIZE, (n - 1) * PAGE_SIZE)
+            .await?
+            .into_iter()
+            .map(Value::String)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(activity_response(
+        negotiate_json(&headers),
+        &collection(&id, total, page, items),
+    ))
+}
+
+/// `GET /actors/{name}/outbox[?page=N]`: the actor's public activities. Nothing is published
+/// yet (publishing arrives with its own issue), so it is an empty, paged collection.
+async fn outbox(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let row = find_actor(&data, &name).await?;
+    let page = query.page()?;
+    let id = data.url(&format!("/actors/{}/outbox", row.name));
+    Ok(activity_response(
+        negotiate_json(&headers),
+        &collection(&id, 0, page, Vec::new()),
+    ))
+}
+
+/// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
+fn negotiate_json(headers: &HeaderMap) -> Representation {
+    match negotiate(headers) {
+        Representation::Html => Representation::ActivityJson,
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn negotiation_follows_what_peers_and_browsers_send() {
+        let cases = [
+            ("application/activity+json", Representation::ActivityJson),
+            (
+                r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#,
+                Representation::LdJson,
+            ),
+            (
+                "application/activity+json, application/ld+json",
+                Representation::ActivityJson,
+            ),
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                Representation::Html,
+            ),
+            ("*/*", Representation::Html),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(negotiate(&accept(value)), expected, "{value}");
+        }
+        assert_eq!(negotiate(&HeaderMap::new()), Representation::Html);
+    }
+
+    #[test]
+    fn pages_link_forward_and_back() {
+        let id = Url::parse("https://spm.example/actors/community/followers").unwrap();
+        let top = collection(&id, 45, None, Vec::new());
+        assert_eq!(top["totalItems"], 45);
+        assert_eq!(top["first"], format!("{id}?page=1"));
+        let second = collection(&id, 45, Some(2), Vec::new());
+        assert_eq!(second["next"], format!("{id}?page=3"));
+        assert_eq!(second["prev"], format!("{id}?page=1"));
+        let last = collection(&id, 45, Some(3), Vec::new());
+        assert!(last.get("next").is_none());
+    }
+}

@@ -1,0 +1,16 @@
+//! Rounds: the federated discussion server of the Society for Participatory Medicine.
+//!
+//! `main.rs` only parses the command line; everything else lives here so that tests and other
+//! binaries reuse it. See `docs/ARCHITECTURE.md` for the map.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod delivery;
+pub mod error;
+pub mod federation;
+pub mod model;
+pub mod service;
+pub mod state;
+pub mod web;

@@ -1,0 +1,5 @@
+//! The rules, one file per area. The web pages, the inbox and the command line all call these;
+//! they validate, then write through `db` (and queue deliveries in the same transaction).
+
+pub mod actors;
+pub mod follows;

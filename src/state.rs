@@ -1,0 +1,49 @@
+//! The shared context of a running instance: settings, database, and the delivery worker's bell.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use url::Url;
+
+use crate::{config::Config, db::Db, model::LocalActor};
+
+/// Everything a handler, the inbox and the workers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// `https://DOMAIN/` (or `http://` in insecure mode).
+    pub base: Arc<Url>,
+    /// Rung after a transaction that queued deliveries has committed.
+    pub delivery_bell: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Result<AppState, url::ParseError> {
+        let base = Url::parse(&format!("{}/", config.base_url()))?;
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            base: Arc::new(base),
+            delivery_bell: Arc::new(Notify::new()),
+        })
+    }
+
+    /// A URL on this instance from a path built by this crate (actor names are validated to
+    /// `[a-z0-9_]`, so joining cannot fail; the base is returned if it ever did).
+    pub fn url(&self, path: &str) -> Url {
+        self.base
+            .join(path)
+            .unwrap_or_else(|_| self.base.as_ref().clone())
+    }
+
+    /// The ActivityPub id of a local actor.
+    pub fn actor_url(&self, actor: &LocalActor) -> Url {
+        self.url(&format!("/actors/{}", actor.name))
+    }
+
+    /// Tells the delivery worker that rows were queued.
+    pub fn ring_delivery_bell(&self) {
+        self.delivery_bell.notify_one();
+    }
+}
