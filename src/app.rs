@@ -59,7 +59,19 @@ pub async fn run(
     }
     let state = open(config).await?;
     let federation = federation_for(state.clone()).await?;
-    let worker = delivery::worker::spawn(federation.clone());
+    serve(federation, listener, shutdown).await
+}
+
+/// Serves a ready instance (see [`open`] and [`federation_for`]) and runs its delivery worker,
+/// until `shutdown` completes.
+pub async fn serve(
+    federation: FederationConfig<AppState>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = federation.to_request_data().app_data().clone();
+    // Stops the worker however serving ends, including when this future is dropped.
+    let _worker = AbortOnDrop(delivery::worker::spawn(federation.clone()));
     tracing::info!(
         address = %listener.local_addr()?,
         domain = %state.config.domain,
@@ -68,6 +80,13 @@ pub async fn run(
     let result = axum::serve(listener, app(federation))
         .with_graceful_shutdown(shutdown)
         .await;
-    worker.abort();
     Ok(result?)
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -183,7 +183,9 @@ fn validate_domain(domain: &str) -> Result<(), ConfigError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
     {
-        return Err(bad("expected a host name like example.org or localhost:8080"));
+        return Err(bad(
+            "expected a host name like example.org or localhost:8080",
+        ));
     }
     if host.parse::<std::net::Ipv4Addr>().is_ok() {
         return Err(bad("an IP address cannot be a fediverse domain"));
@@ -267,8 +269,16 @@ mod tests {
             (None, &[("ROUNDS_DOMAIN", "127.0.0.1")], "domain"),
             (None, &[("ROUNDS_DOMAIN", "x.org:99999")], "domain"),
             (None, &[("ROUNDS_BIND", "localhost")], "bind"),
-            (None, &[("ROUNDS_DATABASE_URL", "mysql://x")], "database_url"),
-            (None, &[("ROUNDS_INSECURE_FEDERATION", "maybe")], "insecure_federation"),
+            (
+                None,
+                &[("ROUNDS_DATABASE_URL", "mysql://x")],
+                "database_url",
+            ),
+            (
+                None,
+                &[("ROUNDS_INSECURE_FEDERATION", "maybe")],
+                "insecure_federation",
+            ),
             (Some("colour = \"blue\""), &[], "config"),
         ];
         for (file, vars, setting) in cases {

@@ -90,7 +90,9 @@ impl From<activitypub_federation::error::Error> for Error {
             Lib::ParseReceivedActivity { .. } => {
                 Error::BadRequest("activity does not match its type".into())
             }
-            Lib::UrlVerificationError(reason) => Error::BadRequest(format!("url refused: {reason}")),
+            Lib::UrlVerificationError(reason) => {
+                Error::BadRequest(format!("url refused: {reason}"))
+            }
             Lib::ActivityBodyDigestInvalid => {
                 Error::Unauthorized("digest does not match the body".into())
             }

@@ -4,9 +4,6 @@ use crate::{app, config::Config};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = app::open(config).await?;
-    println!(
-        "Database is up to date ({:?}).",
-        state.db.backend
-    );
+    println!("Database is up to date ({:?}).", state.db.backend);
     Ok(())
 }

@@ -32,13 +32,12 @@ impl Db {
         local_actor_id: i64,
         remote_actor_id: i64,
     ) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query(
-            "DELETE FROM follows WHERE local_actor_id = $1 AND remote_actor_id = $2",
-        )
-        .bind(local_actor_id)
-        .bind(remote_actor_id)
-        .execute(conn)
-        .await?;
+        let result =
+            sqlx::query("DELETE FROM follows WHERE local_actor_id = $1 AND remote_actor_id = $2")
+                .bind(local_actor_id)
+                .bind(remote_actor_id)
+                .execute(conn)
+                .await?;
         Ok(result.rows_affected() > 0)
     }
 

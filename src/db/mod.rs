@@ -74,8 +74,8 @@ impl Db {
                 })
             }
             None => {
-                let options = AnyConnectOptions::from_str(&config.database_url)?
-                    .disable_statement_logging();
+                let options =
+                    AnyConnectOptions::from_str(&config.database_url)?.disable_statement_logging();
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))

@@ -17,8 +17,14 @@ pub async fn enqueue<'u>(
     let mut seen = std::collections::HashSet::new();
     for inbox in inboxes {
         if seen.insert(inbox.as_str()) {
-            Db::insert_delivery(conn, activity_id.as_str(), signer.id, inbox.as_str(), payload)
-                .await?;
+            Db::insert_delivery(
+                conn,
+                activity_id.as_str(),
+                signer.id,
+                inbox.as_str(),
+                payload,
+            )
+            .await?;
         }
     }
     Ok(())

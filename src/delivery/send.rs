@@ -7,9 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::{
-    db::deliveries::Delivery,
-    error::Error,
-    federation::objects::local_actor::ApubLocalActor,
+    db::deliveries::Delivery, error::Error, federation::objects::local_actor::ApubLocalActor,
     state::AppState,
 };
 

@@ -43,7 +43,8 @@ pub enum Resource {
 
 /// Reads `acct:NAME@DOMAIN` (the `acct:` may be missing) or an actor or profile URL.
 pub fn parse_resource(resource: &str, state: &AppState) -> Result<Resource> {
-    let malformed = || Error::BadRequest("resource must be acct:NAME@DOMAIN or an actor URL".into());
+    let malformed =
+        || Error::BadRequest("resource must be acct:NAME@DOMAIN or an actor URL".into());
     let resource = resource.trim();
     if resource.starts_with("http://") || resource.starts_with("https://") {
         let url = Url::parse(resource).map_err(|_| malformed())?;
@@ -55,7 +56,9 @@ pub fn parse_resource(resource: &str, state: &AppState) -> Result<Resource> {
             .strip_prefix("/actors/")
             .or_else(|| path.strip_prefix("/@"))
             .filter(|name| !name.is_empty() && !name.contains('/'));
-        return Ok(name.map_or(Resource::Elsewhere, |name| Resource::Local(name.to_string())));
+        return Ok(name.map_or(Resource::Elsewhere, |name| {
+            Resource::Local(name.to_string())
+        }));
     }
     let acct = resource.strip_prefix("acct:").unwrap_or(resource);
     let acct = acct.strip_prefix('@').unwrap_or(acct);
@@ -86,8 +89,14 @@ async fn webfinger(data: Data<AppState>, Query(query): Query<WebfingerQuery>) ->
     let body = webfinger_document(&data, &row);
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/jrd+json")),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jrd+json"),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
         ],
         Json(body),
     )
@@ -131,7 +140,10 @@ async fn host_meta(data: Data<AppState>) -> Response {
         html_escape::encode_double_quoted_attribute(&template)
     );
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/xrd+xml; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xrd+xml; charset=utf-8"),
+        )],
         body,
     )
         .into_response()

@@ -89,7 +89,9 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
         envelope.get("id").and_then(url_in),
         envelope.get("actor").and_then(url_in),
     ) else {
-        return Err(Error::BadRequest("activity needs an id and an actor".into()));
+        return Err(Error::BadRequest(
+            "activity needs an id and an actor".into(),
+        ));
     };
     check_origin(data, &id, &actor)?;
     verify_key_owner(data, &actor, &signature.key_id).await?;
@@ -105,10 +107,14 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
 fn check_origin(data: &Data<AppState>, id: &Url, actor: &Url) -> Result<()> {
     let instance = instance_of(actor);
     if instance.is_none() || instance != instance_of(id) {
-        return Err(Error::BadRequest("activity id and actor are on different hosts".into()));
+        return Err(Error::BadRequest(
+            "activity id and actor are on different hosts".into(),
+        ));
     }
     if instance.as_deref() == Some(data.config.domain.as_str()) {
-        return Err(Error::BadRequest("activity claims to come from this server".into()));
+        return Err(Error::BadRequest(
+            "activity claims to come from this server".into(),
+        ));
     }
     Ok(())
 }
@@ -125,6 +131,8 @@ async fn verify_key_owner(data: &Data<AppState>, actor: &Url, key_id: &str) -> R
     if refreshed.0.public_key_id == key_id {
         Ok(())
     } else {
-        Err(Error::Unauthorized("signature key does not belong to the actor".into()))
+        Err(Error::Unauthorized(
+            "signature key does not belong to the actor".into(),
+        ))
     }
 }

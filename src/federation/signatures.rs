@@ -50,7 +50,11 @@ pub fn parse_signature_header(value: &str) -> Option<SignatureParams> {
             "created" => created = Some(value.trim().parse().ok()?),
             _ => {}
         }
-        rest = after.trim_start().strip_prefix(',').unwrap_or(after).trim_start();
+        rest = after
+            .trim_start()
+            .strip_prefix(',')
+            .unwrap_or(after)
+            .trim_start();
     }
     Some(SignatureParams {
         key_id: key_id?,
@@ -125,7 +129,10 @@ mod tests {
     #[test]
     fn parses_mastodon_and_created_forms() {
         let params = parse_signature_header(MASTODON).unwrap();
-        assert_eq!(params.key_id, "https://mastodon.example/users/alice#main-key");
+        assert_eq!(
+            params.key_id,
+            "https://mastodon.example/users/alice#main-key"
+        );
         assert_eq!(params.headers[0], "(request-target)");
         let created = parse_signature_header(
             r#"keyId="k", algorithm="hs2019", created=1700000000, headers="(request-target) (created) digest", signature="x""#,
@@ -133,7 +140,10 @@ mod tests {
         .unwrap();
         assert_eq!(created.created, Some(1_700_000_000));
         assert!(parse_signature_header("garbage").is_none());
-        assert!(parse_signature_header(r#"headers="date""#).is_none(), "no keyId");
+        assert!(
+            parse_signature_header(r#"headers="date""#).is_none(),
+            "no keyId"
+        );
     }
 
     #[test]
@@ -151,8 +161,7 @@ mod tests {
     #[test]
     fn unsigned_dates_and_digests_are_refused() {
         let now = SystemTime::now();
-        let no_date =
-            r#"keyId="k",headers="(request-target) host digest",signature="x""#;
+        let no_date = r#"keyId="k",headers="(request-target) host digest",signature="x""#;
         let no_digest = r#"keyId="k",headers="(request-target) host date",signature="x""#;
         for signature in [no_date, no_digest] {
             assert!(check_signed_post(&headers(signature, now), now).is_err());

@@ -43,21 +43,24 @@ const BUILT_IN: [(&str, ActorKind, &str, &str); 4] = [
     ),
 ];
 
-/// Creates the built-in actors that do not exist yet. Safe to call at every start.
+/// Creates the built-in actors that do not exist yet (their keys in parallel). Safe to call at
+/// every start, and from several processes at once.
 pub async fn ensure_built_in_actors(db: &Db) -> Result<()> {
-    for (name, kind, display_name, summary) in BUILT_IN {
+    let creations = BUILT_IN.map(|(name, kind, display_name, summary)| async move {
         if db.local_actor_by_name(name).await?.is_some() {
-            continue;
+            return Result::<()>::Ok(());
         }
         match create_actor(db, name, kind, None, display_name, summary, None).await {
             // Another process sharing the database created it first.
-            Err(err) if err.is_unique_violation() => {}
+            Err(err) if err.is_unique_violation() => Ok(()),
             other => {
                 other?;
                 tracing::info!(actor = name, "created built-in actor");
+                Ok(())
             }
         }
-    }
+    });
+    futures::future::try_join_all(creations).await?;
     Ok(())
 }
 
@@ -67,9 +70,17 @@ pub async fn add_forum(db: &Db, name: &str, title: &str, summary: &str) -> Resul
     if title.trim().is_empty() {
         return Err(Error::Unprocessable("a forum needs a title".into()));
     }
-    create_actor(db, name, ActorKind::Group, None, title.trim(), summary.trim(), None)
-        .await
-        .map_err(|err| taken(err, name))
+    create_actor(
+        db,
+        name,
+        ActorKind::Group,
+        None,
+        title.trim(),
+        summary.trim(),
+        None,
+    )
+    .await
+    .map_err(|err| taken(err, name))
 }
 
 /// A new member and the password to hand them (shown once; only its hash is kept).
@@ -96,9 +107,17 @@ pub async fn add_member(db: &Db, name: &str, role: Role) -> Result<NewMember> {
     .await
     .map_err(|err| Error::Internal(err.to_string()))?
     .map_err(|err| Error::Internal(err.to_string()))?;
-    let actor = create_actor(db, name, ActorKind::Person, Some(role), name, "", Some(&hash))
-        .await
-        .map_err(|err| taken(err, name))?;
+    let actor = create_actor(
+        db,
+        name,
+        ActorKind::Person,
+        Some(role),
+        name,
+        "",
+        Some(&hash),
+    )
+    .await
+    .map_err(|err| taken(err, name))?;
     Ok(NewMember { actor, password })
 }
 

@@ -34,15 +34,21 @@ pub async fn accept_follow(
         .dereference(data)
         .await?;
     let accept = AcceptFollow::new(target.id.clone(), follow);
-    let payload =
-        serde_json::to_string(&accept).map_err(|err| Error::Internal(err.to_string()))?;
+    let payload = serde_json::to_string(&accept).map_err(|err| Error::Internal(err.to_string()))?;
 
     let mut tx = data.db.begin().await?;
     if !Db::record_received_activity(&mut tx, follow.id.as_str()).await? {
         return Err(already_processed());
     }
     Db::add_follower(&mut tx, target.row.id, follower.0.id, follow.id.as_str()).await?;
-    delivery::enqueue(&mut tx, &accept.id, &target.row, [&follower.0.inbox], &payload).await?;
+    delivery::enqueue(
+        &mut tx,
+        &accept.id,
+        &target.row,
+        [&follower.0.inbox],
+        &payload,
+    )
+    .await?;
     tx.commit().await?;
     data.ring_delivery_bell();
     tracing::info!(actor = %target.row.name, follower = %follower.0.ap_id, "accepted a follow");

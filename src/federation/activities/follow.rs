@@ -52,7 +52,9 @@ impl Activity for Follow {
 
     async fn verify(&self, data: &Data<AppState>) -> Result<()> {
         if instance_of(&self.id) != instance_of(&self.actor) {
-            return Err(Error::BadRequest("activity id and actor are on different hosts".into()));
+            return Err(Error::BadRequest(
+                "activity id and actor are on different hosts".into(),
+            ));
         }
         self.local_target(data).await.map(|_| ())
     }

@@ -48,7 +48,9 @@ impl Activity for UndoFollow {
     async fn verify(&self, _data: &Data<AppState>) -> Result<()> {
         if let UndoneFollow::Embedded(follow) = &self.object {
             if follow.actor != self.actor {
-                return Err(Error::Forbidden("cannot undo another actor's follow".into()));
+                return Err(Error::Forbidden(
+                    "cannot undo another actor's follow".into(),
+                ));
             }
         }
         Ok(())

@@ -13,7 +13,8 @@ use url::Url;
 /// `id` (`{"id": "https://...", ...}`), as different servers send it.
 pub fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     let value = Value::deserialize(deserializer)?;
-    url_in(&value).ok_or_else(|| serde::de::Error::custom("expected an IRI or an object with an id"))
+    url_in(&value)
+        .ok_or_else(|| serde::de::Error::custom("expected an IRI or an object with an id"))
 }
 
 /// The URL a reference names: a bare IRI, an object's `id`, or a one-element array of either.
@@ -46,7 +47,9 @@ where
 
 /// Reads a text field leniently: strings pass (cut to `MAX` characters), anything else
 /// (null, a language map, a number) becomes `None` instead of failing the whole document.
-pub fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+pub fn lenient_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
     const MAX: usize = 500;
     let value = Value::deserialize(deserializer)?;
     Ok(match value {
@@ -76,7 +79,11 @@ mod tests {
             let probe: Probe = serde_json::from_str(json).unwrap();
             assert_eq!(probe.actor.as_str(), "https://a.example/u/1");
         }
-        for json in [r#"{"actor": 5}"#, r#"{"actor": "not a url"}"#, r#"{"actor": {}}"#] {
+        for json in [
+            r#"{"actor": 5}"#,
+            r#"{"actor": "not a url"}"#,
+            r#"{"actor": {}}"#,
+        ] {
             assert!(serde_json::from_str::<Probe>(json).is_err(), "{json}");
         }
     }

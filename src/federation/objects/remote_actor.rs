@@ -66,13 +66,17 @@ const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Group", "Application", "Or
 pub fn verify_actor_document(json: &RemoteActorJson, expected: &Url) -> Result<()> {
     let instance = instance_of(&json.id);
     if instance.is_none() || instance != instance_of(expected) {
-        return Err(Error::BadRequest("actor id is not on the instance it came from".into()));
+        return Err(Error::BadRequest(
+            "actor id is not on the instance it came from".into(),
+        ));
     }
     if !ACTOR_TYPES.contains(&json.kind.as_str()) {
         return Err(Error::BadRequest("document is not an actor".into()));
     }
     if json.public_key.owner != json.id || instance_of(&json.public_key.id) != instance {
-        return Err(Error::BadRequest("the key does not belong to the actor".into()));
+        return Err(Error::BadRequest(
+            "the key does not belong to the actor".into(),
+        ));
     }
     for url in std::iter::once(&json.inbox).chain(
         json.endpoints
@@ -86,7 +90,9 @@ pub fn verify_actor_document(json: &RemoteActorJson, expected: &Url) -> Result<(
     if json.public_key.public_key_pem.len() > 16 * 1024
         || RsaPublicKey::from_public_key_pem(json.public_key.public_key_pem.trim()).is_err()
     {
-        return Err(Error::BadRequest("public key is not an RSA key in PEM".into()));
+        return Err(Error::BadRequest(
+            "public key is not an RSA key in PEM".into(),
+        ));
     }
     Ok(())
 }

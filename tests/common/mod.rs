@@ -1,0 +1,215 @@
+//! Test support: real Rounds instances on loopback with a fresh database of either kind, a
+//! test peer built on activitypub_federation, and request signing with every flaw an attacker
+//! might try. Every test that touches a database runs once per backend (see `both_databases!`).
+
+#![allow(dead_code)]
+
+pub mod peer;
+pub mod signing;
+
+use std::time::Duration;
+
+use activitypub_federation::config::FederationConfig;
+use rounds::{app, config::Config, state::AppState};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::TestDb::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::TestDb::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum TestDb {
+    Sqlite,
+    Postgres,
+}
+
+/// The server tests create their PostgreSQL databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ROUNDS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A fresh, empty database; dropped with the returned guard for SQLite (PostgreSQL databases
+/// are named `rounds_test_*` and left for `.ci/run` to clear).
+pub async fn fresh_database(kind: TestDb) -> (String, Option<tempfile::TempDir>) {
+    match kind {
+        TestDb::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/rounds.db", dir.path().display());
+            (url, Some(dir))
+        }
+        TestDb::Postgres => {
+            use sqlx::{Connection, Executor};
+            let admin = postgres_admin_url();
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|err| {
+                panic!("PostgreSQL is required for the postgres half of the tests ({admin}): {err}")
+            });
+            let name = format!("rounds_test_{:016x}", rand::random::<u64>());
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+/// A Rounds server on `localhost:PORT` with its own database.
+pub struct TestInstance {
+    pub port: u16,
+    pub domain: String,
+    pub database_url: String,
+    pub federation: FederationConfig<AppState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn test_config(port: u16, database_url: &str) -> Config {
+    Config {
+        domain: format!("localhost:{port}"),
+        bind: format!("127.0.0.1:{port}").parse().unwrap(),
+        database_url: database_url.to_string(),
+        insecure_federation: true,
+        delivery_first_retry: Duration::from_secs(1),
+    }
+}
+
+impl TestInstance {
+    pub async fn spawn(kind: TestDb) -> TestInstance {
+        let (database_url, dir) = fresh_database(kind).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut instance = TestInstance::start(listener, port, database_url).await;
+        instance._dir = dir;
+        instance
+    }
+
+    /// Starts an instance on an already bound listener and an existing database.
+    pub async fn start(listener: TcpListener, port: u16, database_url: String) -> TestInstance {
+        let state = app::open(test_config(port, &database_url)).await.unwrap();
+        let federation = app::federation_for(state).await.unwrap();
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let served = federation.clone();
+        let task = tokio::spawn(async move {
+            app::serve(served, listener, async {
+                let _ = signal.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestInstance {
+            port,
+            domain: format!("localhost:{port}"),
+            database_url,
+            federation,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    pub fn state(&self) -> AppState {
+        self.federation.to_request_data().app_data().clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://localhost:{}{}", self.port, path)
+    }
+
+    pub fn actor_url(&self, name: &str) -> String {
+        self.url(&format!("/actors/{name}"))
+    }
+
+    /// The follower ids on page 1 of an actor's followers collection, and its totalItems.
+    pub async fn followers(&self, name: &str) -> (i64, Vec<String>) {
+        let client = reqwest::Client::new();
+        let url = self.url(&format!("/actors/{name}/followers"));
+        let top: serde_json::Value = client
+            .get(&url)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let first = top["first"].as_str().unwrap().to_string();
+        let page: serde_json::Value = client
+            .get(&first)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["totalItems"], top["totalItems"]);
+        let items = page["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item.as_str().unwrap().to_string())
+            .collect();
+        (top["totalItems"].as_i64().unwrap(), items)
+    }
+
+    pub async fn pending_deliveries(&self) -> i64 {
+        self.state().db.count_pending_deliveries().await.unwrap()
+    }
+
+    /// Stops serving and stops the delivery worker, as an abrupt stop would.
+    pub async fn stop(mut self) -> (String, Option<tempfile::TempDir>) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        self.shutdown.take();
+        (self.database_url.clone(), self._dir.take())
+    }
+}
+
+impl Drop for TestInstance {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Polls `check` until it returns true, for at most `seconds`.
+pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,323 @@
+//! A small fediverse server for tests, built on activitypub_federation and none of Rounds' code:
+//! it serves actor documents in Mastodon's and Fedify's shapes and verifies, with the library,
+//! the signature of every activity it receives before recording it.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, OnceLock,
+    },
+};
+
+use activitypub_federation::{
+    axum::inbox::{receive_activity, ActivityData},
+    config::{Data, FederationConfig, FederationMiddleware},
+    http_signatures::{generate_actor_keypair, Keypair},
+    protocol::{public_key::PublicKey, verification::verify_domains_match},
+    traits::{Activity, Actor, Object},
+};
+use axum::{
+    extract::Path,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use url::Url;
+
+use super::signing::Signer;
+
+/// How a peer actor's documents look.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    Mastodon,
+    Fedify,
+}
+
+/// The peer's actors: alice (Mastodon), bob (Fedify), mallory (Mastodon, for forgeries).
+pub const ACTORS: [(&str, Shape); 3] = [
+    ("alice", Shape::Mastodon),
+    ("bob", Shape::Fedify),
+    ("mallory", Shape::Mastodon),
+];
+
+fn keys() -> &'static Vec<Keypair> {
+    static KEYS: OnceLock<Vec<Keypair>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        ACTORS
+            .iter()
+            .map(|_| generate_actor_keypair().unwrap())
+            .collect()
+    })
+}
+
+#[derive(Clone)]
+pub struct PeerState(Arc<PeerInner>);
+
+pub struct PeerInner {
+    pub base: String,
+    /// Activities received with a valid signature: (inbox path, activity).
+    pub received: Mutex<Vec<(String, Value)>>,
+    /// When set, inboxes answer 503, as a server that is down would (through a proxy).
+    pub inbox_down: AtomicBool,
+    remote: Mutex<HashMap<Url, RoundsActor>>,
+}
+
+impl std::ops::Deref for PeerState {
+    type Target = PeerInner;
+    fn deref(&self) -> &PeerInner {
+        &self.0
+    }
+}
+
+pub struct Peer {
+    pub port: u16,
+    pub state: PeerState,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Peer {
+    pub async fn spawn() -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Peer::spawn_on(listener).await
+    }
+
+    pub async fn spawn_on(listener: TcpListener) -> Peer {
+        let port = listener.local_addr().unwrap().port();
+        let state = PeerState(Arc::new(PeerInner {
+            base: format!("http://localhost:{port}"),
+            received: Mutex::new(Vec::new()),
+            inbox_down: AtomicBool::new(false),
+            remote: Mutex::new(HashMap::new()),
+        }));
+        let config = FederationConfig::builder()
+            .domain(format!("localhost:{port}"))
+            .app_data(state.clone())
+            .debug(true)
+            .build()
+            .await
+            .unwrap();
+        let app = Router::new()
+            .route("/users/{name}", get(actor_document))
+            .route("/users/{name}/inbox", post(inbox))
+            .route("/inbox", post(inbox))
+            .layer(FederationMiddleware::new(config));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Peer { port, state, task }
+    }
+
+    pub fn actor_id(&self, name: &str) -> String {
+        format!("{}/users/{name}", self.state.base)
+    }
+
+    pub fn signer(&self, name: &str) -> Signer {
+        let index = ACTORS.iter().position(|(n, _)| *n == name).unwrap();
+        Signer::new(
+            &format!("{}#main-key", self.actor_id(name)),
+            &keys()[index].private_key,
+        )
+    }
+
+    /// A fresh activity id on this peer.
+    pub fn new_id(&self, what: &str) -> String {
+        format!("{}/{what}/{:016x}", self.state.base, rand::random::<u64>())
+    }
+
+    pub fn received(&self) -> Vec<(String, Value)> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.state.inbox_down.store(down, Ordering::SeqCst);
+    }
+}
+
+async fn actor_document(
+    data: Data<PeerState>,
+    Path(name): Path<String>,
+) -> Result<Response, StatusCode> {
+    let index = ACTORS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or(StatusCode::NOT_FOUND)?;
+    let (_, shape) = ACTORS[index];
+    let base = &data.base;
+    let id = format!("{base}/users/{name}");
+    let pem = &keys()[index].public_key;
+    let body = match shape {
+        Shape::Mastodon => json!({
+            "@context": [
+                "https://www.w3.org/ns/activitystreams",
+                "https://w3id.org/security/v1",
+                {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers", "toot": "http://joinmastodon.org/ns#"}
+            ],
+            "id": id,
+            "type": "Person",
+            "following": format!("{id}/following"),
+            "followers": format!("{id}/followers"),
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "preferredUsername": name,
+            "name": name.to_uppercase(),
+            "summary": "<p>Test peer</p>",
+            "url": format!("{base}/@{name}"),
+            "manuallyApprovesFollowers": false,
+            "discoverable": true,
+            "published": "2024-01-01T00:00:00Z",
+            "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem},
+            "endpoints": {"sharedInbox": format!("{base}/inbox")},
+        }),
+        Shape::Fedify => json!({
+            "@context": [
+                "https://www.w3.org/ns/activitystreams",
+                "https://w3id.org/security/data-integrity/v1",
+                {"toot": "http://joinmastodon.org/ns#", "discoverable": "toot:discoverable"}
+            ],
+            "id": id,
+            "type": "Person",
+            "preferredUsername": name,
+            "name": name,
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": {"type": "as:Endpoints", "sharedInbox": format!("{base}/inbox")},
+            "publicKey": {
+                "id": format!("{id}#main-key"),
+                "type": "CryptographicKey",
+                "owner": id,
+                "publicKeyPem": pem
+            },
+        }),
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/activity+json")],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+async fn inbox(data: Data<PeerState>, activity: ActivityData) -> StatusCode {
+    if data.inbox_down.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    match receive_activity::<Received, RoundsActor, PeerState>(activity, &data).await {
+        Ok(()) => StatusCode::ACCEPTED,
+        Err(err) => {
+            eprintln!("test peer refused an activity: {err}");
+            StatusCode::UNAUTHORIZED
+        }
+    }
+}
+
+/// Any activity, kept whole.
+#[derive(Deserialize, Debug)]
+pub struct Received {
+    id: Url,
+    actor: Url,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
+}
+
+#[async_trait::async_trait]
+impl Activity for Received {
+    type DataType = PeerState;
+    type Error = activitypub_federation::error::Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _data: &Data<PeerState>) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    async fn receive(self, data: &Data<PeerState>) -> Result<(), Self::Error> {
+        let mut activity = Value::Object(self.rest);
+        activity["id"] = json!(self.id);
+        activity["actor"] = json!(self.actor);
+        data.received
+            .lock()
+            .unwrap()
+            .push((String::new(), activity));
+        Ok(())
+    }
+}
+
+/// A Rounds actor as the peer fetched it.
+#[derive(Clone, Debug)]
+pub struct RoundsActor {
+    id: Url,
+    inbox: Url,
+    public_key: PublicKey,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundsActorJson {
+    id: Url,
+    inbox: Url,
+    public_key: PublicKey,
+}
+
+#[async_trait::async_trait]
+impl Object for RoundsActor {
+    type DataType = PeerState;
+    type Kind = RoundsActorJson;
+    type Error = activitypub_federation::error::Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    async fn read_from_id(id: Url, data: &Data<PeerState>) -> Result<Option<Self>, Self::Error> {
+        Ok(data.remote.lock().unwrap().get(&id).cloned())
+    }
+    async fn into_json(self, _data: &Data<PeerState>) -> Result<RoundsActorJson, Self::Error> {
+        Err(activitypub_federation::error::Error::NotFound)
+    }
+    async fn verify(
+        json: &RoundsActorJson,
+        expected: &Url,
+        _data: &Data<PeerState>,
+    ) -> Result<(), Self::Error> {
+        verify_domains_match(&json.id, expected)?;
+        assert_eq!(json.public_key.owner, json.id);
+        Ok(())
+    }
+    async fn from_json(json: RoundsActorJson, data: &Data<PeerState>) -> Result<Self, Self::Error> {
+        let actor = RoundsActor {
+            id: json.id,
+            inbox: json.inbox,
+            public_key: json.public_key,
+        };
+        data.remote
+            .lock()
+            .unwrap()
+            .insert(actor.id.clone(), actor.clone());
+        Ok(actor)
+    }
+}
+
+impl Actor for RoundsActor {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key.public_key_pem
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+}
