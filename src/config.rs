@@ -264,7 +264,8 @@ mod tests {
 
     #[test]
     fn bad_settings_name_the_setting() {
-        let cases: [(Option<&str>, &[(&str, &str)], &str); 7] = [
+        type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case; 7] = [
             (Some("domain = \"https://x.org\""), &[], "domain"),
             (None, &[("ROUNDS_DOMAIN", "127.0.0.1")], "domain"),
             (None, &[("ROUNDS_DOMAIN", "x.org:99999")], "domain"),

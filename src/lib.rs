@@ -3,6 +3,9 @@
 //! `main.rs` only parses the command line; everything else lives here so that tests and other
 //! binaries reuse it. See `docs/ARCHITECTURE.md` for the map.
 
+// Remote data must never reach an unwrap or expect: the library code has none (tests may).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod app;
 pub mod cli;
 pub mod config;
