@@ -78,11 +78,21 @@ impl Config {
         let mut raw: RawSettings = match file_text {
             Some(text) => toml::from_str(text).map_err(|err| {
                 let message = err.message().to_string();
-                let setting = SETTINGS
-                    .iter()
-                    .find(|name| message.contains(*name))
-                    .map_or("config", |name| *name);
-                invalid(setting, message)
+                // An unknown key is named by itself; a bad value by the key on its line, which
+                // the full (multi-line) rendering of the error quotes.
+                let unknown = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .map(str::to_string);
+                let full = err.to_string();
+                let setting = unknown.unwrap_or_else(|| {
+                    SETTINGS
+                        .iter()
+                        .find(|name| full.contains(*name))
+                        .map_or("config", |name| *name)
+                        .to_string()
+                });
+                invalid(&setting, message)
             })?,
             None => RawSettings::default(),
         };
@@ -265,7 +275,7 @@ mod tests {
     #[test]
     fn bad_settings_name_the_setting() {
         type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)], &'a str);
-        let cases: [Case; 7] = [
+        let cases: [Case; 8] = [
             (Some("domain = \"https://x.org\""), &[], "domain"),
             (None, &[("ROUNDS_DOMAIN", "127.0.0.1")], "domain"),
             (None, &[("ROUNDS_DOMAIN", "x.org:99999")], "domain"),
@@ -280,7 +290,12 @@ mod tests {
                 &[("ROUNDS_INSECURE_FEDERATION", "maybe")],
                 "insecure_federation",
             ),
-            (Some("colour = \"blue\""), &[], "config"),
+            (Some("colour = \"blue\""), &[], "colour"),
+            (
+                Some("insecure_federation = \"maybe\""),
+                &[],
+                "insecure_federation",
+            ),
         ];
         for (file, vars, setting) in cases {
             let err = Config::from_sources(file, &env(vars)).unwrap_err();

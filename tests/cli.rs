@@ -1,0 +1,117 @@
+//! The `rounds` command as an operator meets it: help, settings errors, members and forums.
+
+use std::process::Command;
+
+fn rounds(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ROUNDS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rounds(dir.path()).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for subcommand in ["serve", "migrate", "user", "forum"] {
+        assert!(
+            help.contains(subcommand),
+            "{subcommand} missing from:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_setting_is_one_line_exit_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("ROUNDS_DOMAIN", "https://spm.example/", "`domain`"),
+        ("ROUNDS_BIND", "everywhere", "`bind`"),
+        ("ROUNDS_DATABASE_URL", "mysql://db", "`database_url`"),
+    ];
+    for (key, value, named) in cases {
+        let output = rounds(dir.path())
+            .arg("migrate")
+            .env(key, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+    }
+    std::fs::write(
+        dir.path().join("rounds.toml"),
+        "domian = \"typo.example\"\n",
+    )
+    .unwrap();
+    let output = rounds(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("`domian`"));
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only rounds.toml: nothing was written");
+}
+
+#[test]
+fn members_and_forums_are_added_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rounds(dir.path())
+        .args(["user", "add", "alice", "--role", "moderator"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("@alice@localhost:8080"), "{stdout}");
+    let password = stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("password: "))
+        .unwrap();
+    assert!(password.len() >= 20);
+    assert!(
+        dir.path().join("data/rounds.db").exists(),
+        "default SQLite file created"
+    );
+
+    let again = rounds(dir.path())
+        .args(["user", "add", "alice", "--role", "author"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8(again.stderr).unwrap().contains("taken"));
+
+    let forum = rounds(dir.path())
+        .args([
+            "forum",
+            "add",
+            "caregivers",
+            "--title",
+            "Caregivers",
+            "--summary",
+            "For caregivers",
+        ])
+        .output()
+        .unwrap();
+    assert!(forum.status.success());
+    let list = rounds(dir.path()).args(["forum", "list"]).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        list.contains("community\t") && list.contains("caregivers\tCaregivers"),
+        "{list}"
+    );
+    let users = rounds(dir.path()).args(["user", "list"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8(users.stdout).unwrap(),
+        "alice\tmoderator\n"
+    );
+}
