@@ -87,7 +87,7 @@ async fn accept_survives_sigkill(db: TestDb) {
     let arrived = common::eventually(30, || async {
         peer.received()
             .iter()
-            .any(|(_, a)| a["type"] == "Accept" && a["object"]["id"] == follow_id)
+            .any(|a| a["type"] == "Accept" && a["object"]["id"] == follow_id)
     })
     .await;
     assert!(

@@ -78,7 +78,6 @@ async fn wait_for_accept(peer: &Peer, follow_id: &str, actor_id: &str) -> Value 
         let received = peer.received();
         found = received
             .into_iter()
-            .map(|(_, activity)| activity)
             .find(|activity| activity["type"] == "Accept" && activity["object"]["id"] == follow_id);
         let done = found.is_some();
         async move { done }

@@ -258,7 +258,7 @@ async fn replays_change_nothing(db: TestDb) {
         .peer
         .received()
         .iter()
-        .filter(|(_, a)| a["type"] == "Accept")
+        .filter(|a| a["type"] == "Accept")
         .count();
     assert_eq!(accepts, 1);
 }

@@ -142,27 +142,8 @@ impl TestInstance {
 
     /// The follower ids on page 1 of an actor's followers collection, and its totalItems.
     pub async fn followers(&self, name: &str) -> (i64, Vec<String>) {
-        let client = reqwest::Client::new();
-        let url = self.url(&format!("/actors/{name}/followers"));
-        let top: serde_json::Value = client
-            .get(&url)
-            .header("Accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let first = top["first"].as_str().unwrap().to_string();
-        let page: serde_json::Value = client
-            .get(&first)
-            .header("Accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let top = get_activity_json(&self.url(&format!("/actors/{name}/followers"))).await;
+        let page = get_activity_json(top["first"].as_str().unwrap()).await;
         assert_eq!(page["totalItems"], top["totalItems"]);
         let items = page["orderedItems"]
             .as_array()
@@ -194,6 +175,19 @@ impl Drop for TestInstance {
             task.abort();
         }
     }
+}
+
+/// GETs `url` as ActivityStreams JSON.
+pub async fn get_activity_json(url: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Polls `check` until it returns true, for at most `seconds`.

@@ -60,8 +60,8 @@ pub struct PeerState(Arc<PeerInner>);
 
 pub struct PeerInner {
     pub base: String,
-    /// Activities received with a valid signature: (inbox path, activity).
-    pub received: Mutex<Vec<(String, Value)>>,
+    /// Activities received with a valid signature.
+    pub received: Mutex<Vec<Value>>,
     /// When set, inboxes answer 503, as a server that is down would (through a proxy).
     pub inbox_down: AtomicBool,
     remote: Mutex<HashMap<Url, RoundsActor>>,
@@ -135,7 +135,7 @@ impl Peer {
         format!("{}/{what}/{:016x}", self.state.base, rand::random::<u64>())
     }
 
-    pub fn received(&self) -> Vec<(String, Value)> {
+    pub fn received(&self) -> Vec<Value> {
         self.state.received.lock().unwrap().clone()
     }
 
@@ -248,10 +248,7 @@ impl Activity for Received {
         let mut activity = Value::Object(self.rest);
         activity["id"] = json!(self.id);
         activity["actor"] = json!(self.actor);
-        data.received
-            .lock()
-            .unwrap()
-            .push((String::new(), activity));
+        data.received.lock().unwrap().push(activity);
         Ok(())
     }
 }
