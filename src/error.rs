@@ -97,9 +97,6 @@ impl From<activitypub_federation::error::Error> for Error {
                 Error::Unauthorized("digest does not match the body".into())
             }
             Lib::ActivitySignatureInvalid => Error::Unauthorized("signature is invalid".into()),
-            Lib::Other(reason) if reason.contains("expired") || reason.contains("Missing") => {
-                Error::Unauthorized("signature is invalid or expired".into())
-            }
             Lib::NotFound | Lib::ObjectDeleted(_) => {
                 Error::Unauthorized("signing actor is not available".into())
             }

@@ -144,14 +144,4 @@ impl Db {
             .fetch_one(&self.pool)
             .await
     }
-
-    /// When the next pending delivery is due, if any (Unix ms).
-    pub async fn next_delivery_due(&self) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until \
-             ELSE next_attempt_at END) FROM deliveries WHERE given_up_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await
-    }
 }
