@@ -1,7 +1,7 @@
 //! Starting an instance: open and migrate the database, make sure the built-in actors exist,
 //! build the federation configuration, start the delivery worker, serve HTTP.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::Router;
@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::{
     config::Config,
     db::Db,
-    delivery,
+    delivery::DeliveryWorker,
     federation::{self, objects::local_actor::ApubLocalActor},
     service::actors::{ensure_built_in_actors, INSTANCE_ACTOR},
     state::AppState,
@@ -70,22 +70,35 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let state = federation.to_request_data().app_data().clone();
-    // Stops the worker however serving ends, including when this future is dropped.
-    let _worker = AbortOnDrop(delivery::worker::spawn(federation.clone()));
+    // Dropping the worker (when this future is dropped) stops it at once; a shutdown signal
+    // stops it gracefully below.
+    let worker = DeliveryWorker::start(state.clone()).await?;
     tracing::info!(
         address = %listener.local_addr()?,
         domain = %state.config.domain,
         "Rounds is listening"
     );
-    let result = axum::serve(listener, app(federation))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    Ok(result?)
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let server = axum::serve(listener, app(federation)).with_graceful_shutdown(signal);
+    let mut server = AbortOnDrop(tokio::spawn(server.into_future()));
+    // The worker stops taking work as soon as the signal comes, while HTTP requests finish.
+    let _ = stopped.await;
+    worker.shutdown(state.config.delivery_shutdown_grace).await;
+    tracing::info!("delivery worker stopped");
+    match (&mut server.0).await {
+        Ok(result) => Ok(result?),
+        Err(err) => Err(anyhow::anyhow!("server task failed: {err}")),
+    }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Aborts a task when dropped, so that dropping [`serve`] stops the server it spawned.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }

@@ -20,6 +20,17 @@ pub struct Config {
     pub insecure_federation: bool,
     /// Delay before the first retry of a failed delivery; later retries back off from it.
     pub delivery_first_retry: Duration,
+    /// Requests in flight to one instance at once (1 keeps its activities strictly in order).
+    pub delivery_instance_concurrency: usize,
+    /// How long a worker's claim on an instance lasts without renewal (another process takes
+    /// the instance over when a killed one's claims run out).
+    pub delivery_lease: Duration,
+    /// How long shutdown waits for deliveries in flight.
+    pub delivery_shutdown_grace: Duration,
+    /// How long the record of a finished delivery is kept (where an activity reached).
+    pub delivery_record_retention: Duration,
+    /// Bearer token that `/metrics` requires; `/metrics` answers 404 without one.
+    pub metrics_token: Option<String>,
 }
 
 /// A setting that could not be used; `Display` is the one-line message shown to the operator.
@@ -46,14 +57,24 @@ struct RawSettings {
     database_url: Option<String>,
     insecure_federation: Option<bool>,
     delivery_first_retry_seconds: Option<u64>,
+    delivery_instance_concurrency: Option<u64>,
+    delivery_lease_seconds: Option<u64>,
+    delivery_shutdown_grace_seconds: Option<u64>,
+    delivery_record_days: Option<u64>,
+    metrics_token: Option<String>,
 }
 
-const SETTINGS: [&str; 5] = [
+const SETTINGS: [&str; 10] = [
     "domain",
     "bind",
     "database_url",
     "insecure_federation",
     "delivery_first_retry_seconds",
+    "delivery_instance_concurrency",
+    "delivery_lease_seconds",
+    "delivery_shutdown_grace_seconds",
+    "delivery_record_days",
+    "metrics_token",
 ];
 
 impl Config {
@@ -109,10 +130,22 @@ impl Config {
                         invalid(name, format!("expected true or false, got {value:?}"))
                     })?)
                 }
+                "metrics_token" => raw.metrics_token = Some(value.clone()),
                 _ => {
-                    raw.delivery_first_retry_seconds = Some(value.parse().map_err(|_| {
-                        invalid(name, format!("expected a number of seconds, got {value:?}"))
-                    })?)
+                    let number = Some(value.parse().map_err(|_| {
+                        invalid(name, format!("expected a whole number, got {value:?}"))
+                    })?);
+                    match name {
+                        "delivery_instance_concurrency" => {
+                            raw.delivery_instance_concurrency = number
+                        }
+                        "delivery_lease_seconds" => raw.delivery_lease_seconds = number,
+                        "delivery_shutdown_grace_seconds" => {
+                            raw.delivery_shutdown_grace_seconds = number
+                        }
+                        "delivery_record_days" => raw.delivery_record_days = number,
+                        _ => raw.delivery_first_retry_seconds = number,
+                    }
                 }
             }
         }
@@ -163,12 +196,59 @@ impl RawSettings {
                 "expected between 1 and 3600",
             ));
         }
+        let in_range = |setting: &str, value: Option<u64>, default: u64, low: u64, high: u64| {
+            let value = value.unwrap_or(default);
+            if value < low || value > high {
+                return Err(invalid(
+                    setting,
+                    format!("expected between {low} and {high}"),
+                ));
+            }
+            Ok(value)
+        };
+        let concurrency = in_range(
+            "delivery_instance_concurrency",
+            self.delivery_instance_concurrency,
+            1,
+            1,
+            64,
+        )?;
+        let lease = in_range(
+            "delivery_lease_seconds",
+            self.delivery_lease_seconds,
+            30,
+            3,
+            3600,
+        )?;
+        let grace = in_range(
+            "delivery_shutdown_grace_seconds",
+            self.delivery_shutdown_grace_seconds,
+            15,
+            0,
+            600,
+        )?;
+        let record_days = in_range(
+            "delivery_record_days",
+            self.delivery_record_days,
+            30,
+            1,
+            3650,
+        )?;
+        let metrics_token = self.metrics_token.filter(|token| !token.is_empty());
+        if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+            return Err(invalid("metrics_token", "expected at least 16 characters"));
+        }
         Ok(Config {
             domain,
             bind,
             database_url,
             insecure_federation,
             delivery_first_retry: Duration::from_secs(first_retry),
+            delivery_instance_concurrency: usize::try_from(concurrency).unwrap_or(1),
+            delivery_lease: Duration::from_secs(lease),
+            delivery_shutdown_grace: Duration::from_secs(grace),
+            delivery_record_retention: Duration::from_secs(record_days * 24 * 3600),
+            metrics_token,
         })
     }
 }
@@ -275,7 +355,18 @@ mod tests {
     #[test]
     fn bad_settings_name_the_setting() {
         type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)], &'a str);
-        let cases: [Case; 8] = [
+        let cases: [Case; 11] = [
+            (
+                None,
+                &[("ROUNDS_DELIVERY_LEASE_SECONDS", "1")],
+                "delivery_lease_seconds",
+            ),
+            (
+                Some("delivery_instance_concurrency = 0"),
+                &[],
+                "delivery_instance_concurrency",
+            ),
+            (None, &[("ROUNDS_METRICS_TOKEN", "short")], "metrics_token"),
             (Some("domain = \"https://x.org\""), &[], "domain"),
             (None, &[("ROUNDS_DOMAIN", "127.0.0.1")], "domain"),
             (None, &[("ROUNDS_DOMAIN", "x.org:99999")], "domain"),

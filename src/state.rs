@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use url::Url;
 
-use crate::{config::Config, db::Db, model::LocalActor};
+use crate::{config::Config, db::Db, delivery::metrics::DeliveryMetrics, model::LocalActor};
 
 /// Everything a handler, the inbox and the workers share. Cheap to clone.
 #[derive(Clone)]
@@ -16,6 +16,8 @@ pub struct AppState {
     pub base: Arc<Url>,
     /// Rung after a transaction that queued deliveries has committed.
     pub delivery_bell: Arc<Notify>,
+    /// Delivery counters of this process, for `/metrics`.
+    pub delivery_metrics: Arc<DeliveryMetrics>,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
             config: Arc::new(config),
             base: Arc::new(base),
             delivery_bell: Arc::new(Notify::new()),
+            delivery_metrics: Arc::new(DeliveryMetrics::default()),
         })
     }
 

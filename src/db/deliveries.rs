@@ -1,22 +1,56 @@
-//! SQL for the durable delivery queue.
-//!
-//! A row is claimed with a lease (`claimed_until`) by one worker at a time, so several processes
-//! sharing one PostgreSQL database never send the same row twice while a lease holds; a worker
-//! that dies loses its lease and the row is claimed again when the lease runs out.
+//! SQL for the durable delivery queue: activities to send (stored once), one delivery row per
+//! inbox they go to, and those rows kept after the fact as the record of where each activity
+//! reached. Per-instance progress (claims, backoff, health) is in [`super::delivery_instances`].
 
-use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
 
-use super::{now_millis, Db};
+use sqlx::{any::AnyRow, AnyConnection, Row};
 
-/// A delivery to make: one activity to one inbox.
+use super::{delivery_instances::IDLE, now_millis, Db};
+
+/// `deliveries.state`: waiting to be sent (or retried).
+pub const PENDING: i64 = 0;
+/// The receiver answered 2xx.
+pub const DELIVERED: i64 = 1;
+/// The receiver refused it for good (a 4xx other than 408 and 429).
+pub const REFUSED: i64 = 2;
+/// We gave up on it: the row cannot be sent (its signer is gone, its inbox is unusable).
+pub const GIVEN_UP: i64 = 3;
+
+/// Rows per multi-row INSERT: well under both databases' limits on bound values.
+const INSERT_CHUNK: usize = 200;
+
+/// Where one copy of an activity goes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeliveryTarget {
+    /// `host:port` of the inbox, the unit of queueing.
+    pub instance: String,
+    pub inbox: String,
+    /// The remote actor whose own inbox this is; `None` for a shared inbox.
+    pub recipient_actor_id: Option<i64>,
+}
+
+/// A remote actor as addressing sees it: where its own and its instance's inboxes are.
+#[derive(Clone, Debug)]
+pub struct RecipientInboxes {
+    pub remote_actor_id: i64,
+    pub instance: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+}
+
+/// A pending delivery with what is needed to send it.
 #[derive(Clone)]
 pub struct Delivery {
     pub id: i64,
-    pub activity_id: String,
-    pub signer_id: i64,
+    pub instance: String,
     pub inbox: String,
-    pub payload: String,
+    pub recipient_actor_id: Option<i64>,
     pub attempts: i64,
+    pub activity_ap_id: String,
+    pub signer_id: i64,
+    /// `None` only if the row was pruned under us; such a row is given up.
+    pub payload: Option<String>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -24,124 +58,281 @@ impl std::fmt::Debug for Delivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Delivery")
             .field("id", &self.id)
-            .field("activity_id", &self.activity_id)
+            .field("activity", &self.activity_ap_id)
             .field("inbox", &self.inbox)
             .field("attempts", &self.attempts)
             .finish_non_exhaustive()
     }
 }
 
+/// Where one copy of an activity went, for operators and moderators.
+#[derive(Clone, Debug)]
+pub struct DeliveryRecord {
+    pub instance: String,
+    pub inbox: String,
+    pub state: i64,
+    pub attempts: i64,
+    pub last_status: Option<String>,
+    pub finished_at: Option<i64>,
+}
+
+const DELIVERY_COLUMNS: &str = "d.id, d.instance, d.inbox, d.recipient_actor_id, d.attempts, \
+                                a.ap_id, a.signer_id, a.payload";
+
+fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
+    Ok(Delivery {
+        id: row.try_get("id")?,
+        instance: row.try_get("instance")?,
+        inbox: row.try_get("inbox")?,
+        recipient_actor_id: row.try_get("recipient_actor_id")?,
+        attempts: row.try_get("attempts")?,
+        activity_ap_id: row.try_get("ap_id")?,
+        signer_id: row.try_get("signer_id")?,
+        payload: row.try_get("payload")?,
+    })
+}
+
+fn recipient_from_row(row: &AnyRow) -> Result<RecipientInboxes, sqlx::Error> {
+    Ok(RecipientInboxes {
+        remote_actor_id: row.try_get("id")?,
+        instance: row.try_get("instance")?,
+        inbox: row.try_get("inbox")?,
+        shared_inbox: row.try_get("shared_inbox")?,
+    })
+}
+
+/// `$first, $first+1, ...`: `count` placeholders.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Db {
-    /// Adds a delivery in the caller's transaction, due now.
-    pub async fn insert_delivery(
+    /// Stores an activity to send, in the caller's transaction; returns its row id.
+    pub async fn insert_outbound_activity(
         conn: &mut AnyConnection,
-        activity_id: &str,
+        ap_id: &str,
         signer_id: i64,
-        inbox: &str,
         payload: &str,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO outbound_activities (ap_id, signer_id, payload, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(ap_id)
+        .bind(signer_id)
+        .bind(payload)
+        .bind(now_millis())
+        .fetch_one(conn)
+        .await
+    }
+
+    /// Queues `activity` for each target, in the caller's transaction, and makes sure each
+    /// target's instance has its place in the queue.
+    pub async fn insert_deliveries(
+        conn: &mut AnyConnection,
+        activity: i64,
+        targets: &[DeliveryTarget],
     ) -> Result<(), sqlx::Error> {
         let now = now_millis();
-        sqlx::query(
-            "INSERT INTO deliveries (activity_id, signer_id, inbox, payload, next_attempt_at, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(activity_id)
-        .bind(signer_id)
-        .bind(inbox)
-        .bind(payload)
-        .bind(now)
-        .bind(now)
-        .execute(conn)
-        .await?;
+        for chunk in targets.chunks(INSERT_CHUNK) {
+            let values = (0..chunk.len())
+                .map(|i| {
+                    let n = 3 + i * 3;
+                    format!("($1, ${n}, ${}, ${}, 0, $2)", n + 1, n + 2)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO deliveries (activity_id, instance, inbox, recipient_actor_id, state, \
+                 created_at) VALUES {values}"
+            );
+            let mut query = sqlx::query(&sql).bind(activity).bind(now);
+            for target in chunk {
+                query = query
+                    .bind(&target.instance)
+                    .bind(&target.inbox)
+                    .bind(target.recipient_actor_id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        let instances: BTreeSet<&str> = targets.iter().map(|t| t.instance.as_str()).collect();
+        let instances: Vec<&str> = instances.into_iter().collect();
+        for chunk in instances.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "INSERT INTO delivery_instances (instance) VALUES {} \
+                 ON CONFLICT (instance) DO UPDATE SET next_attempt_at = 0 \
+                 WHERE delivery_instances.next_attempt_at = {IDLE}",
+                (1..=chunk.len())
+                    .map(|n| format!("(${n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for instance in chunk {
+                query = query.bind(*instance);
+            }
+            query.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
-    /// Claims up to `limit` due deliveries until `lease_until` (Unix ms).
-    pub async fn claim_due_deliveries(
+    /// The inboxes of every follower of a local actor.
+    pub async fn follower_inboxes(
+        conn: &mut AnyConnection,
+        local_actor_id: i64,
+    ) -> Result<Vec<RecipientInboxes>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.instance, r.inbox, r.shared_inbox FROM follows f \
+             JOIN remote_actors r ON r.id = f.remote_actor_id WHERE f.local_actor_id = $1",
+        )
+        .bind(local_actor_id)
+        .fetch_all(conn)
+        .await?;
+        rows.iter().map(recipient_from_row).collect()
+    }
+
+    /// The inboxes of the given remote actors (mentioned people, parent authors).
+    pub async fn remote_actor_inboxes(
+        conn: &mut AnyConnection,
+        remote_actor_ids: &[i64],
+    ) -> Result<Vec<RecipientInboxes>, sqlx::Error> {
+        let mut found = Vec::new();
+        for chunk in remote_actor_ids.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "SELECT id, instance, inbox, shared_inbox FROM remote_actors WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                found.push(recipient_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The first `per_instance` pending deliveries of each of `instances`, oldest first.
+    pub async fn pending_deliveries_of(
         &self,
-        lease_until: i64,
+        instances: &[String],
+        per_instance: i64,
+    ) -> Result<Vec<Delivery>, sqlx::Error> {
+        if instances.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, instance, inbox, recipient_actor_id, attempts, ap_id, signer_id, payload \
+             FROM (SELECT {DELIVERY_COLUMNS}, \
+                   ROW_NUMBER() OVER (PARTITION BY d.instance ORDER BY d.id) AS position \
+                   FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id \
+                   WHERE d.state = 0 AND d.instance IN ({})) ranked \
+             WHERE position <= $1 ORDER BY instance, id",
+            placeholders(2, instances.len())
+        );
+        let mut query = sqlx::query(&sql).bind(per_instance);
+        for instance in instances {
+            query = query.bind(instance);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// Up to `limit` pending deliveries of `instance` with ids above `after`, oldest first.
+    pub async fn pending_deliveries_after(
+        &self,
+        instance: &str,
+        after: i64,
         limit: i64,
     ) -> Result<Vec<Delivery>, sqlx::Error> {
-        let now = now_millis();
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d \
+             JOIN outbound_activities a ON a.id = d.activity_id \
+             WHERE d.instance = $1 AND d.state = 0 AND d.id > $2 ORDER BY d.id LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(instance)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// Deliveries still to make, due or not.
+    pub async fn count_pending_deliveries(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 0")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Deliveries by state: (pending, delivered, refused, given up), records still kept.
+    pub async fn count_deliveries_by_state(&self) -> Result<[i64; 4], sqlx::Error> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = [0; 4];
+        for row in rows {
+            let state: i64 = row.try_get("state")?;
+            if let Some(slot) = usize::try_from(state).ok().and_then(|s| counts.get_mut(s)) {
+                *slot = row.try_get("n")?;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Where the activity `ap_id` went, instance by instance.
+    pub async fn delivery_records(&self, ap_id: &str) -> Result<Vec<DeliveryRecord>, sqlx::Error> {
         let rows = sqlx::query(
-            "UPDATE deliveries SET claimed_until = $1 WHERE id IN (SELECT id FROM deliveries \
-             WHERE given_up_at IS NULL AND next_attempt_at <= $2 AND claimed_until <= $2 \
-             ORDER BY next_attempt_at, id LIMIT $3) AND claimed_until <= $2 \
-             RETURNING id, activity_id, signer_id, inbox, payload, attempts",
+            "SELECT d.instance, d.inbox, d.state, d.attempts, d.last_status, d.finished_at \
+             FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id \
+             WHERE a.ap_id = $1 ORDER BY d.instance, d.id",
         )
-        .bind(lease_until)
-        .bind(now)
-        .bind(limit)
+        .bind(ap_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(Delivery {
-                    id: row.try_get("id")?,
-                    activity_id: row.try_get("activity_id")?,
-                    signer_id: row.try_get("signer_id")?,
+                Ok(DeliveryRecord {
+                    instance: row.try_get("instance")?,
                     inbox: row.try_get("inbox")?,
-                    payload: row.try_get("payload")?,
+                    state: row.try_get("state")?,
                     attempts: row.try_get("attempts")?,
+                    last_status: row.try_get("last_status")?,
+                    finished_at: row.try_get("finished_at")?,
                 })
             })
             .collect()
     }
 
-    /// The delivery is done: delivered, or refused for good by the receiver.
-    pub async fn finish_delivery(&self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM deliveries WHERE id = $1")
-            .bind(id)
+    /// Forgets the payloads of activities with nothing left to send (what people wrote is not
+    /// kept longer than delivery needs it), and the records of deliveries that ended before
+    /// `records_before` (Unix ms), with their activities. Returns the records removed.
+    pub async fn prune_deliveries(&self, records_before: i64) -> Result<u64, sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbound_activities SET payload = NULL WHERE payload IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                             WHERE d.activity_id = outbound_activities.id AND d.state = 0)",
+        )
+        .execute(&self.pool)
+        .await?;
+        let removed = sqlx::query("DELETE FROM deliveries WHERE state <> 0 AND finished_at < $1")
+            .bind(records_before)
             .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// The delivery failed for now: try again at `next_attempt_at`.
-    pub async fn reschedule_delivery(
-        &self,
-        id: i64,
-        attempts: i64,
-        next_attempt_at: i64,
-        status: &str,
-    ) -> Result<(), sqlx::Error> {
+            .await?
+            .rows_affected();
         sqlx::query(
-            "UPDATE deliveries SET attempts = $1, next_attempt_at = $2, claimed_until = 0, \
-             last_status = $3 WHERE id = $4",
+            "DELETE FROM outbound_activities WHERE payload IS NULL AND created_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                             WHERE d.activity_id = outbound_activities.id)",
         )
-        .bind(attempts)
-        .bind(next_attempt_at)
-        .bind(status)
-        .bind(id)
+        .bind(records_before)
         .execute(&self.pool)
         .await?;
-        Ok(())
-    }
-
-    /// The delivery failed for the last time; the row stays for operators to see.
-    pub async fn give_up_delivery(
-        &self,
-        id: i64,
-        attempts: i64,
-        status: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE deliveries SET attempts = $1, given_up_at = $2, claimed_until = 0, \
-             last_status = $3 WHERE id = $4",
-        )
-        .bind(attempts)
-        .bind(now_millis())
-        .bind(status)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Deliveries still to make (not given up), due or not.
-    pub async fn count_pending_deliveries(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE given_up_at IS NULL")
-            .fetch_one(&self.pool)
-            .await
+        Ok(removed)
     }
 }

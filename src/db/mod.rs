@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod deliveries;
+pub mod delivery_instances;
 pub mod follows;
 pub mod received;
 

@@ -1,31 +1,137 @@
-//! Writing deliveries in the caller's transaction.
+//! Queueing an activity in the caller's transaction: addressing decides the recipients, and the
+//! recipients become one delivery per remote shared inbox (a personal inbox only for actors
+//! without one, or when an activity is meant for one actor's own inbox, as an `Accept` is).
+
+use std::collections::BTreeSet;
 
 use sqlx::AnyConnection;
 use url::Url;
 
-use crate::{db::Db, error::Result, model::LocalActor};
+use crate::{
+    db::{
+        deliveries::{DeliveryTarget, RecipientInboxes},
+        Db,
+    },
+    error::Result,
+    model::LocalActor,
+};
 
-/// Queues `payload` (the activity `activity_id`, signed by `signer`) for each distinct inbox.
-/// Call inside the transaction that makes the change, and ring the delivery bell after commit.
-pub async fn enqueue<'u>(
+/// Who an activity is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// Every follower of this local actor (by row id).
+    FollowersOf(i64),
+    /// One remote actor (mentioned, or the author of the parent), reached through its
+    /// instance's shared inbox when it has one.
+    Actor(i64),
+    /// One remote actor, at its own inbox (answers to that actor alone, such as `Accept`).
+    PersonalInbox(i64),
+}
+
+/// Queues `payload` (the activity `activity_id`, signed by `signer`) for `recipients`. Call it
+/// inside the transaction that makes the change, and ring the delivery bell after commit.
+/// Returns how many deliveries (requests) were queued.
+pub async fn enqueue(
     conn: &mut AnyConnection,
     activity_id: &Url,
     signer: &LocalActor,
-    inboxes: impl IntoIterator<Item = &'u Url>,
     payload: &str,
-) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for inbox in inboxes {
-        if seen.insert(inbox.as_str()) {
-            Db::insert_delivery(
-                conn,
-                activity_id.as_str(),
-                signer.id,
-                inbox.as_str(),
-                payload,
-            )
-            .await?;
+    recipients: &[Recipient],
+) -> Result<usize> {
+    let mut preferred = Vec::new();
+    let mut personal = Vec::new();
+    for recipient in recipients {
+        match *recipient {
+            Recipient::FollowersOf(local_actor_id) => {
+                preferred.extend(Db::follower_inboxes(conn, local_actor_id).await?)
+            }
+            Recipient::Actor(id) => preferred.extend(Db::remote_actor_inboxes(conn, &[id]).await?),
+            Recipient::PersonalInbox(id) => {
+                personal.extend(Db::remote_actor_inboxes(conn, &[id]).await?)
+            }
         }
     }
-    Ok(())
+    let targets = targets(&preferred, &personal);
+    let activity =
+        Db::insert_outbound_activity(conn, activity_id.as_str(), signer.id, payload).await?;
+    Db::insert_deliveries(conn, activity, &targets).await?;
+    Ok(targets.len())
+}
+
+/// One target per distinct inbox: the shared inbox of each actor in `preferred` that has one,
+/// else its own inbox; the own inbox of each actor in `personal`.
+pub fn targets(
+    preferred: &[RecipientInboxes],
+    personal: &[RecipientInboxes],
+) -> Vec<DeliveryTarget> {
+    let mut seen_inboxes = BTreeSet::new();
+    let mut targets = Vec::new();
+    let preferred = preferred.iter().map(|r| match &r.shared_inbox {
+        Some(shared) => (r, shared.as_str(), None),
+        None => (r, r.inbox.as_str(), Some(r.remote_actor_id)),
+    });
+    let personal = personal
+        .iter()
+        .map(|r| (r, r.inbox.as_str(), Some(r.remote_actor_id)));
+    for (recipient, inbox, owner) in preferred.chain(personal) {
+        if seen_inboxes.insert(inbox.to_string()) {
+            targets.push(DeliveryTarget {
+                instance: recipient.instance.clone(),
+                inbox: inbox.to_string(),
+                recipient_actor_id: owner,
+            });
+        }
+    }
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(id: i64, instance: &str, shared: bool) -> RecipientInboxes {
+        RecipientInboxes {
+            remote_actor_id: id,
+            instance: instance.to_string(),
+            inbox: format!("https://{instance}/users/{id}/inbox"),
+            shared_inbox: shared.then(|| format!("https://{instance}/inbox")),
+        }
+    }
+
+    #[test]
+    fn one_request_per_shared_inbox_and_personal_inboxes_only_without_one() {
+        let followers = [
+            actor(1, "a.example", true),
+            actor(2, "a.example", true),
+            actor(3, "b.example:8443", true),
+            actor(4, "c.example", false),
+            actor(5, "c.example", false),
+        ];
+        let found = targets(&followers, &[]);
+        let inboxes: Vec<&str> = found.iter().map(|t| t.inbox.as_str()).collect();
+        assert_eq!(
+            inboxes,
+            [
+                "https://a.example/inbox",
+                "https://b.example:8443/inbox",
+                "https://c.example/users/4/inbox",
+                "https://c.example/users/5/inbox",
+            ]
+        );
+        assert_eq!(found[0].recipient_actor_id, None);
+        assert_eq!(found[2].recipient_actor_id, Some(4));
+        assert_eq!(found[1].instance, "b.example:8443");
+    }
+
+    #[test]
+    fn a_mentioned_follower_is_not_sent_twice_and_personal_inboxes_stay_personal() {
+        let alice = actor(1, "a.example", true);
+        let found = targets(&[alice.clone(), alice.clone()], &[alice]);
+        let inboxes: Vec<&str> = found.iter().map(|t| t.inbox.as_str()).collect();
+        assert_eq!(
+            inboxes,
+            ["https://a.example/inbox", "https://a.example/users/1/inbox"]
+        );
+        assert_eq!(found[1].recipient_actor_id, Some(1));
+    }
 }

@@ -1,111 +1,169 @@
-//! Signing and sending one queued delivery, through activitypub_federation's
-//! `SendActivityTask` (draft-cavage HTTP signature with a SHA-256 digest).
+//! One signed POST of a queued activity to one inbox, and what its answer means for the queue.
+//!
+//! The HTTP client is shared by every delivery of a process, so connections to an instance are
+//! reused from one delivery to the next. Response bodies are never read into logs or the
+//! database: only the status code is kept.
 
-use activitypub_federation::{activity_sending::SendActivityTask, config::Data, traits::Activity};
-use serde::Serialize;
-use serde_json::Value;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::{header, StatusCode};
 use url::Url;
 
-use crate::{
-    db::deliveries::Delivery, error::Error, federation::objects::local_actor::ApubLocalActor,
-    state::AppState,
-};
+use super::signing::{sign_post, SigningKey};
 
-/// How a try went.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Delivered, or refused for good by the receiver (a 4xx other than 408 and 429).
-    Done,
-    /// Failed for now (network error, timeout, 5xx, 408, 429): try again later.
-    Retry(String),
-    /// Cannot ever be sent (the inbox URL is not acceptable): give up now.
+/// How one try went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendResult {
+    /// 2xx.
+    Delivered(u16),
+    /// A 4xx other than 408, 410 and 429: the receiver will never take it.
+    Refused(u16),
+    /// 410 Gone: the recipient no longer exists.
+    Gone,
+    /// Network error, timeout, 5xx, 408 or 429: try again later, not before `retry_after` if the
+    /// receiver said so.
+    Retry {
+        status: String,
+        retry_after: Option<Duration>,
+    },
+    /// Cannot be sent at all (a key or URL we cannot use).
     Undeliverable(String),
 }
 
-/// A queued activity, already serialized, in the shape `SendActivityTask` wants.
-struct QueuedActivity {
-    id: Url,
-    actor: Url,
-    body: Value,
-}
+/// How much of a response body is read (and thrown away) so the connection can be reused.
+const DRAIN_LIMIT: usize = 64 * 1024;
+/// The longest `Retry-After` honoured; longer requests are shortened to this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
-impl std::fmt::Debug for QueuedActivity {
-    /// Only the id: the body is what people wrote.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QueuedActivity({})", self.id)
-    }
-}
-
-impl Serialize for QueuedActivity {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.body.serialize(serializer)
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for QueuedActivity {
-    type DataType = AppState;
-    type Error = Error;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    async fn verify(&self, _data: &Data<AppState>) -> Result<(), Error> {
-        Err(Error::Internal("queued activities are only sent".into()))
-    }
-
-    async fn receive(self, _data: &Data<AppState>) -> Result<(), Error> {
-        Err(Error::Internal("queued activities are only sent".into()))
-    }
-}
-
-/// Signs `delivery` as `signer` and POSTs it to its inbox.
-pub async fn send(data: &Data<AppState>, signer: &ApubLocalActor, delivery: &Delivery) -> Outcome {
-    let (Ok(id), Ok(inbox), Ok(body)) = (
-        Url::parse(&delivery.activity_id),
-        Url::parse(&delivery.inbox),
-        serde_json::from_str::<Value>(&delivery.payload),
-    ) else {
-        return Outcome::Undeliverable("stored delivery is unreadable".into());
+/// Signs and POSTs `body` (whose `Digest` header value is `digest`) to `inbox`.
+pub async fn post_activity(
+    client: &reqwest::Client,
+    key: &SigningKey,
+    inbox: &Url,
+    body: Bytes,
+    digest: &str,
+) -> SendResult {
+    let signed = match sign_post(key, inbox, digest, SystemTime::now()) {
+        Ok(signed) => signed,
+        Err(err) => return SendResult::Undeliverable(err.to_string()),
     };
-    let activity = QueuedActivity {
-        id,
-        actor: signer.id.clone(),
-        body,
+    let request = client
+        .post(inbox.clone())
+        .header(header::HOST, &signed.host)
+        .header(header::DATE, &signed.date)
+        .header("digest", &signed.digest)
+        .header(header::CONTENT_TYPE, signed.content_type)
+        .header(
+            header::ACCEPT,
+            "application/activity+json, application/ld+json",
+        )
+        .header("signature", &signed.signature)
+        .body(body);
+    let mut response = match request.send().await {
+        Ok(response) => response,
+        Err(err) => {
+            return SendResult::Retry {
+                status: network_reason(&err).into(),
+                retry_after: None,
+            }
+        }
     };
-    let tasks = match SendActivityTask::prepare(&activity, signer, vec![inbox], data).await {
-        Ok(tasks) => tasks,
-        Err(err) => return Outcome::Retry(format!("could not prepare: {err}")),
-    };
-    // `prepare` drops inboxes that are local or that fail URL verification.
-    let Some(task) = tasks.first() else {
-        return Outcome::Undeliverable("inbox URL refused".into());
-    };
-    match task.sign_and_send(data).await {
-        Ok(()) => Outcome::Done,
-        Err(err) => Outcome::Retry(short_reason(&err)),
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| parse_retry_after(value, SystemTime::now()));
+    // Read what little the receiver sent so the connection goes back to the pool.
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => drained += chunk.len(),
+            _ => break,
+        }
+    }
+    classify(status, retry_after)
+}
+
+/// What a status code means for the queue.
+pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> SendResult {
+    let code = status.as_u16();
+    match code {
+        200..=299 => SendResult::Delivered(code),
+        408 | 429 | 500..=599 => SendResult::Retry {
+            status: format!("HTTP {code}"),
+            retry_after: retry_after.map(|wait| wait.min(MAX_RETRY_AFTER)),
+        },
+        410 => SendResult::Gone,
+        // Redirects are not followed (an inbox that moves must be refetched from its actor).
+        _ => SendResult::Refused(code),
     }
 }
 
-/// A failure reason fit for the database and logs: no response bodies.
-fn short_reason(err: &activitypub_federation::error::Error) -> String {
-    use activitypub_federation::error::Error as Lib;
-    match err {
-        Lib::Other(text) => text
-            .split(':')
-            .next()
-            .unwrap_or("failed")
-            .chars()
-            .take(200)
-            .collect(),
-        Lib::Reqwest(err) if err.is_timeout() => "timed out".into(),
-        Lib::Reqwest(err) if err.is_connect() => "could not connect".into(),
-        Lib::ReqwestMiddleware(_) | Lib::Reqwest(_) => "request failed".into(),
-        other => other.to_string().chars().take(200).collect(),
+/// `Retry-After` as seconds or as an HTTP date.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
+}
+
+fn network_reason(err: &reqwest::Error) -> &'static str {
+    if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_sort_into_retry_final_and_gone() {
+        for code in [408, 429, 500, 502, 503, 504] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert!(
+                matches!(classify(status, None), SendResult::Retry { .. }),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 403, 404, 405, 413, 422, 301] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(classify(status, None), SendResult::Refused(code));
+        }
+        assert_eq!(classify(StatusCode::GONE, None), SendResult::Gone);
+        assert_eq!(
+            classify(StatusCode::ACCEPTED, None),
+            SendResult::Delivered(202)
+        );
+        let SendResult::Retry { retry_after, .. } = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(7 * 24 * 3600)),
+        ) else {
+            panic!("429 retries");
+        };
+        assert_eq!(retry_after, Some(MAX_RETRY_AFTER));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = SystemTime::now();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(300));
+        let wait = parse_retry_after(&later, now).unwrap();
+        assert!(wait > Duration::from_secs(298) && wait <= Duration::from_secs(300));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(300));
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 }

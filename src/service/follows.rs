@@ -7,7 +7,7 @@ use activitypub_federation::{config::Data, fetch::object_id::ObjectId};
 
 use crate::{
     db::Db,
-    delivery,
+    delivery::{self, Recipient},
     error::{Error, Result},
     federation::{
         activities::{
@@ -45,8 +45,8 @@ pub async fn accept_follow(
         &mut tx,
         &accept.id,
         &target.row,
-        [&follower.0.inbox],
         &payload,
+        &[Recipient::PersonalInbox(follower.0.id)],
     )
     .await?;
     tx.commit().await?;

@@ -91,6 +91,11 @@ pub fn test_config(port: u16, database_url: &str) -> Config {
         database_url: database_url.to_string(),
         insecure_federation: true,
         delivery_first_retry: Duration::from_secs(1),
+        delivery_instance_concurrency: 1,
+        delivery_lease: Duration::from_secs(5),
+        delivery_shutdown_grace: Duration::from_secs(5),
+        delivery_record_retention: Duration::from_secs(30 * 24 * 3600),
+        metrics_token: Some("test-metrics-token-0123456789".to_string()),
     }
 }
 
