@@ -2,7 +2,12 @@
 
 use clap::Subcommand;
 
-use crate::{app, config::Config, model::ActorKind, service::actors};
+use crate::{
+    app,
+    config::Config,
+    model::ActorKind,
+    service::{actors, profiles},
+};
 
 #[derive(Subcommand, Debug)]
 pub enum ForumCommand {
@@ -17,6 +22,14 @@ pub enum ForumCommand {
     },
     /// List forums.
     List,
+    /// Change a forum's title (and summary); its followers receive an `Update`.
+    Edit {
+        name: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        summary: Option<String>,
+    },
 }
 
 pub async fn run(config: Config, command: ForumCommand) -> anyhow::Result<()> {
@@ -31,6 +44,26 @@ pub async fn run(config: Config, command: ForumCommand) -> anyhow::Result<()> {
             println!(
                 "Added forum {} (@{}@{}).",
                 forum.display_name, forum.name, state.config.domain
+            );
+        }
+        ForumCommand::Edit {
+            name,
+            title,
+            summary,
+        } => {
+            let is_forum = state
+                .db
+                .local_actor_by_name(&name)
+                .await?
+                .is_some_and(|actor| actor.kind == ActorKind::Group);
+            if !is_forum {
+                anyhow::bail!("there is no forum named {name:?}");
+            }
+            let update =
+                profiles::update_profile(&state, &name, &title, summary.as_deref()).await?;
+            println!(
+                "Updated forum {}; queued {} deliveries to its followers.",
+                update.actor.name, update.deliveries
             );
         }
         ForumCommand::List => {

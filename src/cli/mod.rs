@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. Settings errors exit with status 2 before
 //! anything is written; other failures exit with status 1.
 
+mod delivery;
 mod forum;
 mod migrate;
 mod serve;
@@ -38,6 +39,9 @@ enum Command {
     /// Manage forums (Group actors).
     #[command(subcommand)]
     Forum(forum::ForumCommand),
+    /// See and steer the delivery queue.
+    #[command(subcommand)]
+    Delivery(delivery::DeliveryCommand),
 }
 
 /// Entry point of the `rounds` binary.
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => migrate::run(config).await,
             Command::User(command) => user::run(config, command).await,
             Command::Forum(command) => forum::run(config, command).await,
+            Command::Delivery(command) => delivery::run(config, command).await,
         }
     });
     match result {

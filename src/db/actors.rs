@@ -205,3 +205,26 @@ fn remote_from_row(row: &AnyRow) -> Result<RemoteActor, sqlx::Error> {
         fetched_at: row.try_get("fetched_at")?,
     })
 }
+
+impl Db {
+    /// Changes a local actor's display name and summary in the caller's transaction; returns
+    /// the actor as it now is, or `None` if there is no such actor.
+    pub async fn update_local_actor_profile(
+        conn: &mut sqlx::AnyConnection,
+        name: &str,
+        display_name: &str,
+        summary: &str,
+    ) -> Result<Option<LocalActor>, sqlx::Error> {
+        let sql = format!(
+            "UPDATE local_actors SET display_name = $1, summary = $2 WHERE name = $3 \
+             RETURNING {LOCAL_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(display_name)
+            .bind(summary)
+            .bind(name)
+            .fetch_optional(conn)
+            .await?;
+        row.as_ref().map(local_from_row).transpose()
+    }
+}

@@ -1,4 +1,5 @@
-//! The web pages people read in a browser: the home page and actor profiles.
+//! The web pages people read in a browser: the home page and actor profiles; and `/metrics`
+//! for the operator's monitoring.
 //!
 //! Architecture invariant: every piece of text that reaches HTML goes through `escape` (or
 //! `paragraphs`); our own text included, so a forum title cannot break a page.
@@ -18,6 +19,8 @@ use crate::{
     state::AppState,
 };
 
+pub mod metrics;
+
 const ICON: &[u8] = include_bytes!("icon.png");
 
 pub fn router() -> Router {
@@ -25,6 +28,7 @@ pub fn router() -> Router {
         .route("/", get(home))
         .route("/{at_name}", get(profile))
         .route("/icon.png", get(icon))
+        .route("/metrics", get(metrics::metrics))
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod mastodon_verify;
 pub mod peer;
 pub mod signing;
 
@@ -211,4 +212,32 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// `actor` on `peer` follows the local actor `target` of the Rounds server on `port`, over
+/// signed HTTP; returns once the Accept has arrived.
+pub async fn follow(peer: &peer::Peer, actor: &str, port: u16, target: &str) {
+    let follow_id = peer.new_id("follows");
+    let follow = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": follow_id,
+        "type": "Follow",
+        "actor": peer.actor_id(actor),
+        "object": format!("http://localhost:{port}/actors/{target}"),
+    });
+    let (status, body) = signing::post(
+        &format!("http://localhost:{port}/actors/{target}/inbox"),
+        follow.to_string().as_bytes(),
+        Some(&peer.signer(actor)),
+        &signing::SignOptions::default(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let accepted = eventually(30, || async {
+        peer.received()
+            .iter()
+            .any(|a| a["type"] == "Accept" && a["object"]["id"] == follow_id)
+    })
+    .await;
+    assert!(accepted, "no Accept for {actor}'s follow of {target}");
 }

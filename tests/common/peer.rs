@@ -36,14 +36,26 @@ use super::signing::Signer;
 pub enum Shape {
     Mastodon,
     Fedify,
+    /// Mastodon's shape without `endpoints.sharedInbox` (as some small servers serve).
+    NoSharedInbox,
 }
 
-/// The peer's actors: alice (Mastodon), bob (Fedify), mallory (Mastodon, for forgeries).
-pub const ACTORS: [(&str, Shape); 3] = [
+/// The peer's actors: alice (Mastodon), bob (Fedify), mallory (Mastodon, for forgeries), carol
+/// and dave (no shared inbox).
+pub const ACTORS: [(&str, Shape); 5] = [
     ("alice", Shape::Mastodon),
     ("bob", Shape::Fedify),
     ("mallory", Shape::Mastodon),
+    ("carol", Shape::NoSharedInbox),
+    ("dave", Shape::NoSharedInbox),
 ];
+
+/// An activity the peer took, and the inbox path it came to.
+#[derive(Clone, Debug)]
+pub struct Arrival {
+    pub path: String,
+    pub activity: Value,
+}
 
 fn keys() -> &'static Vec<Keypair> {
     static KEYS: OnceLock<Vec<Keypair>> = OnceLock::new();
@@ -60,10 +72,17 @@ pub struct PeerState(Arc<PeerInner>);
 
 pub struct PeerInner {
     pub base: String,
-    /// Activities received with a valid signature.
-    pub received: Mutex<Vec<Value>>,
+    /// Activities received with a signature valid both to activitypub_federation and to
+    /// Mastodon's rules, with the inbox path.
+    pub received: Mutex<Vec<Arrival>>,
+    /// Signatures that failed Mastodon's rules (with the reason).
+    pub refused: Mutex<Vec<String>>,
     /// When set, inboxes answer 503, as a server that is down would (through a proxy).
     pub inbox_down: AtomicBool,
+    /// Answers to give instead of taking the activity: inbox path -> (status, Retry-After).
+    pub answers: Mutex<HashMap<String, (StatusCode, Option<String>)>>,
+    /// Milliseconds to wait before answering each inbox POST.
+    pub delay_ms: std::sync::atomic::AtomicU64,
     remote: Mutex<HashMap<Url, RoundsActor>>,
 }
 
@@ -97,7 +116,10 @@ impl Peer {
         let state = PeerState(Arc::new(PeerInner {
             base: format!("http://localhost:{port}"),
             received: Mutex::new(Vec::new()),
+            refused: Mutex::new(Vec::new()),
             inbox_down: AtomicBool::new(false),
+            answers: Mutex::new(HashMap::new()),
+            delay_ms: std::sync::atomic::AtomicU64::new(0),
             remote: Mutex::new(HashMap::new()),
         }));
         let config = FederationConfig::builder()
@@ -136,11 +158,47 @@ impl Peer {
     }
 
     pub fn received(&self) -> Vec<Value> {
+        self.arrivals().into_iter().map(|a| a.activity).collect()
+    }
+
+    pub fn arrivals(&self) -> Vec<Arrival> {
         self.state.received.lock().unwrap().clone()
+    }
+
+    /// Activities of `kind` that arrived, with their inbox paths.
+    pub fn arrivals_of(&self, kind: &str) -> Vec<Arrival> {
+        self.arrivals()
+            .into_iter()
+            .filter(|a| a.activity["type"] == kind)
+            .collect()
+    }
+
+    /// Signatures refused by the Mastodon-rules check.
+    pub fn refused(&self) -> Vec<String> {
+        self.state.refused.lock().unwrap().clone()
     }
 
     pub fn set_down(&self, down: bool) {
         self.state.inbox_down.store(down, Ordering::SeqCst);
+    }
+
+    /// Answers POSTs to `path` with `status` (and `Retry-After`) instead of taking them.
+    pub fn answer(&self, path: &str, status: u16, retry_after: Option<&str>) {
+        self.state.answers.lock().unwrap().insert(
+            path.to_string(),
+            (
+                StatusCode::from_u16(status).unwrap(),
+                retry_after.map(str::to_string),
+            ),
+        );
+    }
+
+    pub fn set_delay_ms(&self, delay: u64) {
+        self.state.delay_ms.store(delay, Ordering::SeqCst);
+    }
+
+    pub fn domain(&self) -> String {
+        format!("localhost:{}", self.port)
     }
 }
 
@@ -157,6 +215,17 @@ async fn actor_document(
     let id = format!("{base}/users/{name}");
     let pem = &keys()[index].public_key;
     let body = match shape {
+        Shape::NoSharedInbox => json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": "Person",
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "preferredUsername": name,
+            "name": name,
+            "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem},
+        }),
         Shape::Mastodon => json!({
             "@context": [
                 "https://www.w3.org/ns/activitystreams",
@@ -208,15 +277,64 @@ async fn actor_document(
         .into_response())
 }
 
-async fn inbox(data: Data<PeerState>, activity: ActivityData) -> StatusCode {
-    if data.inbox_down.load(Ordering::SeqCst) {
-        return StatusCode::SERVICE_UNAVAILABLE;
+async fn inbox(data: Data<PeerState>, request: axum::extract::Request) -> Response {
+    use axum::extract::FromRequest;
+    let delay = data.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
+    if data.inbox_down.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let answer = data.answers.lock().unwrap().get(&path).cloned();
+    if let Some((status, retry_after)) = answer {
+        let mut response = status.into_response();
+        if let Some(value) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, value.parse().unwrap());
+        }
+        return response;
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or(path.clone(), |pq| pq.as_str().to_string());
+    if let Err(reason) =
+        super::mastodon_verify::verify(&parts.method, &path_and_query, &parts.headers, &bytes).await
+    {
+        eprintln!("test peer (Mastodon rules) refused an activity: {reason}");
+        data.refused.lock().unwrap().push(reason);
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let activity_id = serde_json::from_slice::<Value>(&bytes)
+        .map(|v| v["id"].clone())
+        .unwrap_or(Value::Null);
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let activity = match ActivityData::from_request(request, &()).await {
+        Ok(activity) => activity,
+        Err(response) => return response,
+    };
     match receive_activity::<Received, RoundsActor, PeerState>(activity, &data).await {
-        Ok(()) => StatusCode::ACCEPTED,
+        Ok(()) => {
+            let mut received = data.received.lock().unwrap();
+            if let Some(arrival) = received
+                .iter_mut()
+                .rev()
+                .find(|a| a.path.is_empty() && a.activity["id"] == activity_id)
+            {
+                arrival.path = path;
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
         Err(err) => {
             eprintln!("test peer refused an activity: {err}");
-            StatusCode::UNAUTHORIZED
+            StatusCode::UNAUTHORIZED.into_response()
         }
     }
 }
@@ -248,7 +366,10 @@ impl Activity for Received {
         let mut activity = Value::Object(self.rest);
         activity["id"] = json!(self.id);
         activity["actor"] = json!(self.actor);
-        data.received.lock().unwrap().push(activity);
+        data.received.lock().unwrap().push(Arrival {
+            path: String::new(),
+            activity,
+        });
         Ok(())
     }
 }

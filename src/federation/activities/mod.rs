@@ -5,6 +5,7 @@ pub mod accept;
 pub mod follow;
 pub mod ignored;
 pub mod undo_follow;
+pub mod update_actor;
 
 use activitypub_federation::{config::Data, traits::Activity};
 use serde::Deserialize;

@@ -1,0 +1,266 @@
+//! Fan-out through the durable queue over real HTTP, on SQLite and PostgreSQL: one request per
+//! remote shared inbox, signatures that verify under activitypub_federation's rules and under
+//! Mastodon's, per-instance backoff that holds up only the failing instance, its backlog
+//! arriving in order once it is back, and the meaning of 410, 4xx and 429 answers.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{eventually, follow, peer::Peer, TestDb, TestInstance};
+use rounds::{
+    db::deliveries::{DELIVERED, PENDING, REFUSED},
+    service::profiles::update_profile,
+};
+
+/// Updates community's profile (an `Update` to every follower); returns the activity id.
+async fn publish_update(rounds: &TestInstance, title: &str) -> String {
+    let update = update_profile(&rounds.state(), "community", title, None)
+        .await
+        .unwrap();
+    update.activity_id.to_string()
+}
+
+fn updates_at(peer: &Peer) -> Vec<(String, String)> {
+    peer.arrivals_of("Update")
+        .into_iter()
+        .map(|a| (a.path, a.activity["id"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn each_instance_gets_one_signed_copy(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let (first, second, third) = (
+        Peer::spawn().await,
+        Peer::spawn().await,
+        Peer::spawn().await,
+    );
+    // Two followers on the first instance (one shared inbox), one on the second, two without
+    // a shared inbox on the third.
+    for (peer, actor) in [
+        (&first, "alice"),
+        (&first, "bob"),
+        (&second, "alice"),
+        (&third, "carol"),
+        (&third, "dave"),
+    ] {
+        follow(peer, actor, rounds.port, "community").await;
+    }
+    let activity = publish_update(&rounds, "Community discussions (renamed)").await;
+
+    let all_there = eventually(20, || async {
+        updates_at(&first).len() == 1
+            && updates_at(&second).len() == 1
+            && updates_at(&third).len() == 2
+    })
+    .await;
+    assert!(
+        all_there,
+        "first {:?} second {:?} third {:?}",
+        updates_at(&first),
+        updates_at(&second),
+        updates_at(&third)
+    );
+    // Let any duplicate that was going to come arrive.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        updates_at(&first),
+        [("/inbox".to_string(), activity.clone())]
+    );
+    assert_eq!(
+        updates_at(&second),
+        [("/inbox".to_string(), activity.clone())]
+    );
+    let mut third_paths: Vec<String> = updates_at(&third).into_iter().map(|(p, _)| p).collect();
+    third_paths.sort();
+    assert_eq!(third_paths, ["/users/carol/inbox", "/users/dave/inbox"]);
+    let update = &first.arrivals_of("Update")[0].activity;
+    assert_eq!(update["object"]["name"], "Community discussions (renamed)");
+    assert_eq!(update["actor"], rounds.actor_url("community"));
+    for peer in [&first, &second, &third] {
+        assert!(
+            peer.refused().is_empty(),
+            "Mastodon's rules refused: {:?}",
+            peer.refused()
+        );
+    }
+    // The records say where it went: four inboxes on three instances, all delivered.
+    let state = rounds.state();
+    let records_done = eventually(10, || async {
+        let records = state.db.delivery_records(&activity).await.unwrap();
+        records.len() == 4 && records.iter().all(|r| r.state == DELIVERED)
+    })
+    .await;
+    assert!(
+        records_done,
+        "{:?}",
+        state.db.delivery_records(&activity).await.unwrap()
+    );
+    let records = state.db.delivery_records(&activity).await.unwrap();
+    let mut instances: Vec<String> = records.iter().map(|r| r.instance.clone()).collect();
+    instances.dedup();
+    assert_eq!(instances.len(), 3);
+    assert!(records.iter().all(|r| r.attempts == 1));
+}
+
+async fn a_dead_instance_holds_up_only_itself(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let (down, up) = (Peer::spawn().await, Peer::spawn().await);
+    follow(&down, "alice", rounds.port, "community").await;
+    follow(&up, "alice", rounds.port, "community").await;
+    down.set_down(true);
+    let mut sent = Vec::new();
+    for n in 1..=3 {
+        sent.push(publish_update(&rounds, &format!("Community, edition {n}")).await);
+    }
+    let prompt = eventually(10, || async { updates_at(&up).len() == 3 }).await;
+    assert!(
+        prompt,
+        "the healthy instance waited for the dead one: {:?}",
+        updates_at(&up)
+    );
+    assert!(updates_at(&down).is_empty());
+    let state = rounds.state();
+    let statuses = state.db.delivery_instance_statuses().await.unwrap();
+    let dead = statuses
+        .iter()
+        .find(|s| s.instance == down.domain())
+        .unwrap();
+    assert_eq!(dead.backlog, 3);
+    assert!(dead.failures >= 1, "{dead:?}");
+    assert!(dead.last_status.as_deref() == Some("HTTP 503"), "{dead:?}");
+    let healthy = statuses.iter().find(|s| s.instance == up.domain()).unwrap();
+    assert_eq!(healthy.backlog, 0);
+    assert_eq!(healthy.failures, 0);
+    assert!(healthy.last_success_at.is_some());
+
+    // Back up: the backlog arrives, in the order it was queued, once each.
+    down.set_down(false);
+    let caught_up = eventually(30, || async { updates_at(&down).len() >= 3 }).await;
+    assert!(
+        caught_up,
+        "the backlog did not arrive: {:?}",
+        updates_at(&down)
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let order: Vec<String> = updates_at(&down).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(order, sent);
+    let after = state.db.delivery_instance_statuses().await.unwrap();
+    let recovered = after.iter().find(|s| s.instance == down.domain()).unwrap();
+    assert_eq!(
+        (recovered.backlog, recovered.failures),
+        (0, 0),
+        "{recovered:?}"
+    );
+}
+
+async fn gone_refused_and_rate_limited_answers(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let (small, strict, busy) = (
+        Peer::spawn().await,
+        Peer::spawn().await,
+        Peer::spawn().await,
+    );
+    follow(&small, "carol", rounds.port, "community").await;
+    follow(&small, "dave", rounds.port, "community").await;
+    follow(&strict, "alice", rounds.port, "community").await;
+    follow(&busy, "alice", rounds.port, "community").await;
+    small.answer("/users/carol/inbox", 410, None);
+    strict.answer("/inbox", 403, None);
+    busy.answer("/inbox", 429, Some("3600"));
+    let activity = publish_update(&rounds, "Community, after the answers").await;
+
+    let state = rounds.state();
+    let settled = eventually(15, || async {
+        let records = state.db.delivery_records(&activity).await.unwrap();
+        records.len() == 4 && records.iter().filter(|r| r.state != PENDING).count() == 3
+    })
+    .await;
+    assert!(
+        settled,
+        "{:?}",
+        state.db.delivery_records(&activity).await.unwrap()
+    );
+    let records = state.db.delivery_records(&activity).await.unwrap();
+    let by_inbox = |suffix: &str, domain: &str| {
+        records
+            .iter()
+            .find(|r| r.instance == domain && r.inbox.ends_with(suffix))
+            .unwrap()
+            .clone()
+    };
+    // 410 from carol's own inbox: final, and carol no longer follows.
+    let carol = by_inbox("/users/carol/inbox", &small.domain());
+    assert_eq!(
+        (carol.state, carol.last_status.as_deref()),
+        (REFUSED, Some("HTTP 410"))
+    );
+    let (count, followers) = rounds.followers("community").await;
+    assert_eq!(count, 3, "{followers:?}");
+    assert!(!followers.contains(&small.actor_id("carol")));
+    // dave on the same instance was delivered.
+    assert_eq!(
+        by_inbox("/users/dave/inbox", &small.domain()).state,
+        DELIVERED
+    );
+    // 403: refused for good, tried once.
+    let strict_record = by_inbox("/inbox", &strict.domain());
+    assert_eq!((strict_record.state, strict_record.attempts), (REFUSED, 1));
+    // 429 with Retry-After: 3600: still pending, not tried again for an hour.
+    let busy_record = by_inbox("/inbox", &busy.domain());
+    assert_eq!(busy_record.state, PENDING);
+    let statuses = state.db.delivery_instance_statuses().await.unwrap();
+    let busy_status = statuses
+        .iter()
+        .find(|s| s.instance == busy.domain())
+        .unwrap();
+    let wait = busy_status.next_attempt_at - rounds::db::now_millis();
+    assert!(
+        wait > 3_500_000 && wait <= 3_600_000,
+        "next try in {wait} ms"
+    );
+    assert_eq!(busy_status.last_status.as_deref(), Some("HTTP 429"));
+}
+
+async fn metrics_need_the_token_and_count_results(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    follow(&peer, "alice", rounds.port, "journal").await;
+    let client = reqwest::Client::new();
+    let url = rounds.url("/metrics");
+    let anonymous = client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = client
+        .get(&url)
+        .bearer_auth("not-the-token-at-all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let text = client
+        .get(&url)
+        .bearer_auth("test-metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The Accept of the follow was delivered by this process.
+    assert!(
+        text.contains("rounds_deliveries_total{result=\"delivered\"} 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("rounds_delivery_queue_depth 0\n"), "{text}");
+    assert!(
+        text.contains("rounds_delivery_duration_seconds_count 1\n"),
+        "{text}"
+    );
+}
+
+both_databases!(
+    each_instance_gets_one_signed_copy,
+    a_dead_instance_holds_up_only_itself,
+    gone_refused_and_rate_limited_answers,
+    metrics_need_the_token_and_count_results,
+);
