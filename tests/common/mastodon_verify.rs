@@ -68,7 +68,7 @@ pub async fn verify(
         Ok(age) => age.as_secs() as i64,
         Err(ahead) => -(ahead.duration().as_secs() as i64),
     };
-    if skew > 12 * 3600 || skew < -3600 {
+    if !(-3600..=12 * 3600).contains(&skew) {
         return Err("Date is out of the window".into());
     }
     let expected = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
