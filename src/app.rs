@@ -78,17 +78,27 @@ pub async fn serve(
         domain = %state.config.domain,
         "Rounds is listening"
     );
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    };
-    let server = axum::serve(listener, app(federation)).with_graceful_shutdown(signal);
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(federation)).with_graceful_shutdown(async move {
+        let _ = http_stopped.await;
+    });
     let mut server = AbortOnDrop(tokio::spawn(server.into_future()));
-    // The worker stops taking work as soon as the signal comes, while HTTP requests finish.
-    let _ = stopped.await;
+    tokio::select! {
+        _ = shutdown => {}
+        // The server ended on its own (an error): stop the worker too.
+        ended = &mut server.0 => {
+            worker.shutdown(state.config.delivery_shutdown_grace).await;
+            return match ended {
+                Ok(result) => Ok(result?),
+                Err(err) => Err(anyhow::anyhow!("server task failed: {err}")),
+            };
+        }
+    }
+    // The worker stops taking work and finishes what is in flight while HTTP still serves (the
+    // receivers of those deliveries fetch our actors' keys); then HTTP stops.
     worker.shutdown(state.config.delivery_shutdown_grace).await;
     tracing::info!("delivery worker stopped");
+    let _ = stop_http.send(());
     match (&mut server.0).await {
         Ok(result) => Ok(result?),
         Err(err) => Err(anyhow::anyhow!("server task failed: {err}")),

@@ -22,6 +22,8 @@ pub struct Config {
     pub delivery_first_retry: Duration,
     /// Requests in flight to one instance at once (1 keeps its activities strictly in order).
     pub delivery_instance_concurrency: usize,
+    /// Instances one process delivers to at once.
+    pub delivery_max_instances: usize,
     /// How long a worker's claim on an instance lasts without renewal (another process takes
     /// the instance over when a killed one's claims run out).
     pub delivery_lease: Duration,
@@ -58,19 +60,21 @@ struct RawSettings {
     insecure_federation: Option<bool>,
     delivery_first_retry_seconds: Option<u64>,
     delivery_instance_concurrency: Option<u64>,
+    delivery_max_instances: Option<u64>,
     delivery_lease_seconds: Option<u64>,
     delivery_shutdown_grace_seconds: Option<u64>,
     delivery_record_days: Option<u64>,
     metrics_token: Option<String>,
 }
 
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 11] = [
     "domain",
     "bind",
     "database_url",
     "insecure_federation",
     "delivery_first_retry_seconds",
     "delivery_instance_concurrency",
+    "delivery_max_instances",
     "delivery_lease_seconds",
     "delivery_shutdown_grace_seconds",
     "delivery_record_days",
@@ -140,6 +144,7 @@ impl Config {
                             raw.delivery_instance_concurrency = number
                         }
                         "delivery_lease_seconds" => raw.delivery_lease_seconds = number,
+                        "delivery_max_instances" => raw.delivery_max_instances = number,
                         "delivery_shutdown_grace_seconds" => {
                             raw.delivery_shutdown_grace_seconds = number
                         }
@@ -213,6 +218,13 @@ impl RawSettings {
             1,
             64,
         )?;
+        let max_instances = in_range(
+            "delivery_max_instances",
+            self.delivery_max_instances,
+            256,
+            1,
+            10_000,
+        )?;
         let lease = in_range(
             "delivery_lease_seconds",
             self.delivery_lease_seconds,
@@ -245,6 +257,7 @@ impl RawSettings {
             insecure_federation,
             delivery_first_retry: Duration::from_secs(first_retry),
             delivery_instance_concurrency: usize::try_from(concurrency).unwrap_or(1),
+            delivery_max_instances: usize::try_from(max_instances).unwrap_or(256),
             delivery_lease: Duration::from_secs(lease),
             delivery_shutdown_grace: Duration::from_secs(grace),
             delivery_record_retention: Duration::from_secs(record_days * 24 * 3600),

@@ -183,23 +183,19 @@ impl Db {
             .collect()
     }
 
-    /// Extends `worker`'s lease on `instance`; false if the worker no longer holds it.
-    pub async fn renew_instance_claim(
+    /// Extends the leases of every instance `worker` holds.
+    pub async fn renew_instance_claims(
         &self,
-        instance: &str,
         worker: &str,
         lease_until: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query(
-            "UPDATE delivery_instances SET claimed_until = $1 \
-             WHERE instance = $2 AND claimed_by = $3",
-        )
-        .bind(lease_until)
-        .bind(instance)
-        .bind(worker)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() > 0)
+    ) -> Result<u64, sqlx::Error> {
+        let result =
+            sqlx::query("UPDATE delivery_instances SET claimed_until = $1 WHERE claimed_by = $2")
+                .bind(lease_until)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+        Ok(result.rows_affected())
     }
 
     /// Releases every claim `worker` holds (at shutdown), or every claim of anyone when `worker`

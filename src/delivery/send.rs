@@ -17,12 +17,13 @@ use super::signing::{sign_post, SigningKey};
 pub enum SendResult {
     /// 2xx.
     Delivered(u16),
-    /// A 4xx other than 408, 410 and 429: the receiver will never take it.
+    /// A 4xx other than 401, 408, 410 and 429: the receiver will never take it.
     Refused(u16),
     /// 410 Gone: the recipient no longer exists.
     Gone,
-    /// Network error, timeout, 5xx, 408 or 429: try again later, not before `retry_after` if the
-    /// receiver said so.
+    /// Network error, timeout, 5xx, 401, 408 or 429: try again later, not before `retry_after`
+    /// if the receiver said so. 401 is retried as Mastodon does: a receiver that cannot fetch
+    /// our key (we were restarting, say) answers 401 to a good signature.
     Retry {
         status: String,
         retry_after: Option<Duration>,
@@ -91,7 +92,7 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> SendResult
     let code = status.as_u16();
     match code {
         200..=299 => SendResult::Delivered(code),
-        408 | 429 | 500..=599 => SendResult::Retry {
+        401 | 408 | 429 | 500..=599 => SendResult::Retry {
             status: format!("HTTP {code}"),
             retry_after: retry_after.map(|wait| wait.min(MAX_RETRY_AFTER)),
         },
@@ -127,14 +128,14 @@ mod tests {
 
     #[test]
     fn statuses_sort_into_retry_final_and_gone() {
-        for code in [408, 429, 500, 502, 503, 504] {
+        for code in [401, 408, 429, 500, 502, 503, 504] {
             let status = StatusCode::from_u16(code).unwrap();
             assert!(
                 matches!(classify(status, None), SendResult::Retry { .. }),
                 "{code}"
             );
         }
-        for code in [400, 401, 403, 404, 405, 413, 422, 301] {
+        for code in [400, 403, 404, 405, 413, 422, 301] {
             let status = StatusCode::from_u16(code).unwrap();
             assert_eq!(classify(status, None), SendResult::Refused(code));
         }

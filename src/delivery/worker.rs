@@ -13,7 +13,7 @@
 //! deliveries are still pending and are sent again later: at least once, never lost).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -42,8 +42,6 @@ use crate::{
     state::AppState,
 };
 
-/// Instances one process works on at once (and so, with one request each, requests in flight).
-const MAX_ACTIVE_INSTANCES: usize = 256;
 /// Deliveries of one instance read at a time.
 const PAGE: i64 = 64;
 /// How often to look for due work when nothing rings the bell (retries, other processes).
@@ -161,14 +159,22 @@ fn delivery_client(state: &AppState) -> Result<reqwest::Client> {
 async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
     let bell = context.state.delivery_bell.clone();
     let mut tasks = JoinSet::new();
+    let mut active = HashSet::new();
     let mut last_prune = Instant::now();
+    let mut renewals = tokio::time::interval(context.lease / 3);
     loop {
         if context.cancel.is_cancelled() {
             break;
         }
-        let free = MAX_ACTIVE_INSTANCES.saturating_sub(tasks.len());
+        let free = context
+            .state
+            .config
+            .delivery_max_instances
+            .saturating_sub(tasks.len());
         if free > 0 {
-            if let Err(err) = claim_and_start(&context, &outcomes, free, &mut tasks).await {
+            if let Err(err) =
+                claim_and_start(&context, &outcomes, free, &mut tasks, &mut active).await
+            {
                 tracing::error!(error = %err, "delivery worker could not read the queue");
             }
         }
@@ -180,9 +186,17 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
             _ = context.cancel.cancelled() => break,
             _ = bell.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+            _ = renewals.tick() => renew_claims(&context).await,
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 // Reap whatever else finished, then claim once for all of them.
-                while tasks.try_join_next().is_some() {}
+                if let Ok(instance) = done {
+                    active.remove(&instance);
+                }
+                while let Some(done) = tasks.try_join_next() {
+                    if let Ok(instance) = done {
+                        active.remove(&instance);
+                    }
+                }
             }
         }
     }
@@ -199,12 +213,26 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
     }
 }
 
+/// Extends the leases on every instance this process holds.
+async fn renew_claims(context: &WorkerContext) {
+    let lease_until = now_millis() + millis(context.lease);
+    if let Err(err) = context
+        .state
+        .db
+        .renew_instance_claims(&context.worker_id, lease_until)
+        .await
+    {
+        tracing::error!(error = %err, "could not renew delivery claims");
+    }
+}
+
 /// Claims up to `free` instances and starts a task for each, with its first page of work.
 async fn claim_and_start(
     context: &Arc<WorkerContext>,
     outcomes: &OutcomeSender,
     free: usize,
-    tasks: &mut JoinSet<()>,
+    tasks: &mut JoinSet<String>,
+    active: &mut HashSet<String>,
 ) -> Result<(), sqlx::Error> {
     let db = &context.state.db;
     let lease_until = now_millis() + millis(context.lease);
@@ -237,11 +265,18 @@ async fn claim_and_start(
         }
     }
     for instance in claimed {
+        // Our own claim cannot be taken while a task holds it (leases are renewed), but never
+        // run two tasks for one instance.
+        if !active.insert(instance.instance.clone()) {
+            continue;
+        }
         let page = pages.remove(&instance.instance).unwrap_or_default();
         let context = context.clone();
         let outcomes = outcomes.clone();
         tasks.spawn(async move {
+            let name = instance.instance.clone();
             serve_instance(context, outcomes, instance, page).await;
+            name
         });
     }
     Ok(())
@@ -257,7 +292,6 @@ async fn serve_instance(
     let instance = claimed.instance;
     let mut failures = claimed.failures;
     let mut cursor = 0;
-    let mut renewed_at = Instant::now();
     let mut answered: Option<String> = None;
     'pages: loop {
         if page.is_empty() {
@@ -309,26 +343,6 @@ async fn serve_instance(
             }
         }
         drop(results);
-        if renewed_at.elapsed() >= context.lease / 3 {
-            renewed_at = Instant::now();
-            let lease_until = now_millis() + millis(context.lease);
-            match context
-                .state
-                .db
-                .renew_instance_claim(&instance, &context.worker_id, lease_until)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(%instance, "lost the claim on an instance; stopping");
-                    return;
-                }
-                Err(err) => {
-                    tracing::error!(%instance, error = %err, "could not renew a delivery claim");
-                    break;
-                }
-            }
-        }
         page = match context
             .state
             .db

@@ -6,6 +6,7 @@
 
 pub mod mastodon_verify;
 pub mod peer;
+pub mod process;
 pub mod signing;
 
 use std::time::Duration;
@@ -93,6 +94,7 @@ pub fn test_config(port: u16, database_url: &str) -> Config {
         insecure_federation: true,
         delivery_first_retry: Duration::from_secs(1),
         delivery_instance_concurrency: 1,
+        delivery_max_instances: 256,
         delivery_lease: Duration::from_secs(5),
         delivery_shutdown_grace: Duration::from_secs(5),
         delivery_record_retention: Duration::from_secs(30 * 24 * 3600),

@@ -81,6 +81,8 @@ pub struct PeerInner {
     pub inbox_down: AtomicBool,
     /// Answers to give instead of taking the activity: inbox path -> (status, Retry-After).
     pub answers: Mutex<HashMap<String, (StatusCode, Option<String>)>>,
+    /// Inbox POSTs that have reached the peer, answered or not yet.
+    pub started: std::sync::atomic::AtomicUsize,
     /// Milliseconds to wait before answering each inbox POST.
     pub delay_ms: std::sync::atomic::AtomicU64,
     remote: Mutex<HashMap<Url, RoundsActor>>,
@@ -120,6 +122,7 @@ impl Peer {
             inbox_down: AtomicBool::new(false),
             answers: Mutex::new(HashMap::new()),
             delay_ms: std::sync::atomic::AtomicU64::new(0),
+            started: std::sync::atomic::AtomicUsize::new(0),
             remote: Mutex::new(HashMap::new()),
         }));
         let config = FederationConfig::builder()
@@ -191,6 +194,11 @@ impl Peer {
                 retry_after.map(str::to_string),
             ),
         );
+    }
+
+    /// Inbox POSTs that have reached the peer so far, answered or not.
+    pub fn posts_started(&self) -> usize {
+        self.state.started.load(Ordering::SeqCst)
     }
 
     pub fn set_delay_ms(&self, delay: u64) {
@@ -279,6 +287,7 @@ async fn actor_document(
 
 async fn inbox(data: Data<PeerState>, request: axum::extract::Request) -> Response {
     use axum::extract::FromRequest;
+    data.started.fetch_add(1, Ordering::SeqCst);
     let delay = data.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
