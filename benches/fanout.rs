@@ -170,6 +170,21 @@ fn rsa_crate_rate(key_pem: &str, budget: Duration) -> f64 {
     count as f64 / started.elapsed().as_secs_f64()
 }
 
+/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let ticks: u64 = fields.iter().sum();
+    Duration::from_millis(ticks * 10)
+}
+
 async fn fresh_database(options: &Options) -> (String, Option<tempfile::TempDir>) {
     match &options.database {
         Some(admin) if admin.starts_with("postgres") => {
@@ -244,6 +259,7 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
 
     let worker = DeliveryWorker::start(state.clone()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let update = update_profile(&state, "community", "Community discussions", None)
         .await
@@ -260,13 +276,18 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
     let to_last = last.duration_since(started);
     let to_first = first.duration_since(started);
     let rate = expected as f64 / to_last.as_secs_f64();
+    let cpu = cpu_time().saturating_sub(cpu_before);
+    let cpu_per_delivery = cpu.as_secs_f64() * 1e6 / expected as f64;
+    let busy = cpu.as_secs_f64()
+        / (to_last.as_secs_f64()
+            * std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64));
     worker.shutdown(Duration::from_secs(5)).await;
     let (pending, _) = (state.db.count_pending_deliveries().await.unwrap(), ());
 
     println!(
         "{:<9} followers={} instances={} requests={} bad={} | queued in {:.1} ms, first after \
          {:.1} ms, last after {:.1} ms | {:.0} deliveries/s = {:.2} x raw signing ({:.0}/s) | \
-         pending after: {} | setup {:.1} s",
+         CPU {:.0} µs/delivery, cores {:.0}% busy | pending after: {} | setup {:.1} s",
         format!("{mode:?}"),
         options.followers,
         options.instances,
@@ -278,6 +299,8 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
         rate,
         rate / raw_rate,
         raw_rate,
+        cpu_per_delivery,
+        busy * 100.0,
         pending,
         setup.as_secs_f64(),
     );

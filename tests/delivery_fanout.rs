@@ -237,15 +237,7 @@ async fn metrics_need_the_token_and_count_results(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    let text = client
-        .get(&url)
-        .bearer_auth("test-metrics-token-0123456789")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::metrics_text(&url).await;
     // The Accept of the follow was delivered by this process.
     assert!(
         text.contains("rounds_deliveries_total{result=\"delivered\"} 1\n"),

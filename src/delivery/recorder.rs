@@ -27,6 +27,9 @@ pub enum Outcome {
 
 /// Outcomes taken into one transaction at most.
 const MAX_BATCH: usize = 2_000;
+/// How long the first outcome of a batch waits for company: fewer, larger transactions (and on
+/// SQLite fewer writers queueing for the one write lock) for a few milliseconds of latency.
+const LINGER: Duration = Duration::from_millis(5);
 /// Wait between attempts when the database refuses a batch.
 const RETRY_WAIT: Duration = Duration::from_millis(500);
 
@@ -52,6 +55,7 @@ async fn run(
     while let Some(first) = receiver.recv().await {
         let mut batch = OutcomeBatch::default();
         add(&mut batch, first);
+        tokio::time::sleep(LINGER).await;
         let mut taken = 1;
         while taken < MAX_BATCH {
             match receiver.try_recv() {

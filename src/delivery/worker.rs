@@ -162,16 +162,19 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
     let mut active = HashSet::new();
     let mut last_prune = Instant::now();
     let mut renewals = tokio::time::interval(context.lease / 3);
+    // Whether to look for work whatever the free slots (at start, on the bell, on each poll).
+    let mut look = true;
     loop {
         if context.cancel.is_cancelled() {
             break;
         }
-        let free = context
-            .state
-            .config
-            .delivery_max_instances
-            .saturating_sub(tasks.len());
-        if free > 0 {
+        let max = context.state.config.delivery_max_instances;
+        let free = max.saturating_sub(tasks.len());
+        // After tasks end, claim again only once a good share of the slots is free: each claim
+        // is a write, and on SQLite writes queue behind the recorder's.
+        let worth_claiming = look || free >= (max / 8).max(1) || tasks.is_empty();
+        if free > 0 && worth_claiming {
+            look = false;
             if let Err(err) =
                 claim_and_start(&context, &outcomes, free, &mut tasks, &mut active).await
             {
@@ -184,8 +187,8 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
         }
         tokio::select! {
             _ = context.cancel.cancelled() => break,
-            _ = bell.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
+            _ = bell.notified() => look = true,
+            _ = tokio::time::sleep(POLL) => look = true,
             _ = renewals.tick() => renew_claims(&context).await,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 // Reap whatever else finished, then claim once for all of them.
@@ -297,6 +300,9 @@ async fn serve_instance(
         if page.is_empty() {
             break;
         }
+        // A short page was the whole backlog. Anything queued since is found after the release
+        // (which leaves an instance with pending rows due, and rings the bell).
+        let last_page = page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
         cursor = page.last().map_or(cursor, |d| d.id);
         let mut results = futures::stream::iter(page)
             .map(|delivery| {
@@ -343,6 +349,9 @@ async fn serve_instance(
             }
         }
         drop(results);
+        if last_page {
+            break;
+        }
         page = match context
             .state
             .db

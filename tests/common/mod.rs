@@ -198,6 +198,18 @@ pub async fn get_activity_json(url: &str) -> serde_json::Value {
         .unwrap()
 }
 
+/// The Prometheus text at `url`, fetched with the test metrics token.
+pub async fn metrics_text(url: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(test_config(1, "sqlite://unused").metrics_token.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
 /// Polls `check` until it returns true, for at most `seconds`.
 pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
 where

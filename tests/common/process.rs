@@ -72,15 +72,7 @@ pub async fn start_server(
 
 /// The count of deliveries a process reports as delivered on its `/metrics`.
 pub async fn delivered_by(bind_port: u16) -> u64 {
-    let text = reqwest::Client::new()
-        .get(format!("http://localhost:{bind_port}/metrics"))
-        .bearer_auth("test-metrics-token-0123456789")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = super::metrics_text(&format!("http://localhost:{bind_port}/metrics")).await;
     text.lines()
         .find_map(|line| line.strip_prefix("rounds_deliveries_total{result=\"delivered\"} "))
         .unwrap()
