@@ -1,7 +1,8 @@
 //! Fan-out through the durable queue over real HTTP, on SQLite and PostgreSQL: one request per
 //! remote shared inbox, signatures that verify under activitypub_federation's rules and under
 //! Mastodon's, per-instance backoff that holds up only the failing instance, its backlog
-//! arriving in order once it is back, and the meaning of 410, 4xx and 429 answers.
+//! arriving in order once it is back (also after it was marked unavailable), the meaning of
+//! 410, 4xx and 429 answers, addressing to followers and mentioned actors, and `/metrics`.
 
 mod common;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 use common::{eventually, follow, peer::Peer, TestDb, TestInstance};
 use rounds::{
     db::deliveries::{DELIVERED, PENDING, REFUSED},
+    delivery::Recipient,
     service::profiles::update_profile,
 };
 
@@ -250,9 +252,131 @@ async fn metrics_need_the_token_and_count_results(db: TestDb) {
     );
 }
 
+async fn an_unavailable_instance_is_kept_and_resumes_in_order(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    follow(&peer, "alice", rounds.port, "community").await;
+    let state = rounds.state();
+    // As if the instance had already failed through the whole retry schedule (16 tries).
+    sqlx::query("UPDATE delivery_instances SET failures = 16 WHERE instance = $1")
+        .bind(peer.domain())
+        .execute(&state.db.pool)
+        .await
+        .unwrap();
+    peer.set_down(true);
+    let first = publish_update(&rounds, "Community, while it is down").await;
+    let status = || async {
+        let statuses = state.db.delivery_instance_statuses().await.unwrap();
+        statuses
+            .into_iter()
+            .find(|s| s.instance == peer.domain())
+            .unwrap()
+    };
+    let marked = eventually(10, || async { status().await.unavailable_since.is_some() }).await;
+    assert!(marked, "{:?}", status().await);
+    let unavailable = status().await;
+    assert_eq!(unavailable.failures, 17);
+    let wait = unavailable.next_attempt_at - rounds::db::now_millis();
+    assert!(
+        wait > 6 * 3600 * 1000 - 60_000,
+        "tried again in {wait} ms: not rarely"
+    );
+    // Its backlog grows while it is away, and is kept.
+    let second = publish_update(&rounds, "Community, still down").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(status().await.backlog, 2);
+    assert!(updates_at(&peer).is_empty());
+
+    // It answers again (here the operator says so: `rounds delivery retry`).
+    peer.set_down(false);
+    assert!(state.db.make_instance_due(&peer.domain()).await.unwrap());
+    let resumed = eventually(15, || async { updates_at(&peer).len() == 2 }).await;
+    assert!(resumed, "{:?}", updates_at(&peer));
+    let order: Vec<String> = updates_at(&peer).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(order, [first, second]);
+    let healthy = eventually(5, || async {
+        let now = status().await;
+        now.unavailable_since.is_none() && now.failures == 0 && now.backlog == 0
+    })
+    .await;
+    assert!(healthy, "{:?}", status().await);
+}
+
+async fn addressing_reaches_followers_and_mentioned_actors_once_per_instance(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let (first, second) = (Peer::spawn().await, Peer::spawn().await);
+    follow(&first, "alice", rounds.port, "community").await;
+    // bob (first instance) and carol (second, no shared inbox) follow only the journal, so
+    // Rounds knows them; the activity mentions both, and carol twice over.
+    follow(&first, "bob", rounds.port, "journal").await;
+    follow(&second, "carol", rounds.port, "journal").await;
+    let state = rounds.state();
+    let known = |peer: &Peer, name: &str| {
+        let id = url::Url::parse(&peer.actor_id(name)).unwrap();
+        let db = state.db.clone();
+        async move { db.remote_actor_by_ap_id(&id).await.unwrap().unwrap().id }
+    };
+    let (bob, carol) = (known(&first, "bob").await, known(&second, "carol").await);
+    let community = state
+        .db
+        .local_actor_by_name("community")
+        .await
+        .unwrap()
+        .unwrap();
+    let id = url::Url::parse(&format!("{}#notes/1", rounds.actor_url("community"))).unwrap();
+    let payload = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Create",
+        "actor": rounds.actor_url("community"),
+        "object": {"id": format!("{id}-note"), "type": "Note", "content": "<p>Hello</p>"},
+    })
+    .to_string();
+    let mut tx = state.db.begin().await.unwrap();
+    let queued = rounds::delivery::enqueue(
+        &mut tx,
+        &id,
+        &community,
+        &payload,
+        &[
+            Recipient::FollowersOf(community.id),
+            Recipient::Actor(bob),
+            Recipient::Actor(carol),
+            Recipient::Actor(carol),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    state.ring_delivery_bell();
+    // alice and bob share the first instance's inbox; carol has only her own.
+    assert_eq!(queued, 2);
+    let creates = |peer: &Peer| peer.arrivals_of("Create");
+    let arrived = eventually(10, || async {
+        creates(&first).len() == 1 && creates(&second).len() == 1
+    })
+    .await;
+    assert!(arrived);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(creates(&first).len(), 1);
+    assert_eq!(creates(&first)[0].path, "/inbox");
+    assert_eq!(creates(&second)[0].path, "/users/carol/inbox");
+}
+
+async fn metrics_are_not_public_without_a_token(db: TestDb) {
+    let rounds = TestInstance::spawn_with(db, |config| config.metrics_token = None).await;
+    let response = reqwest::get(rounds.url("/metrics")).await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("rounds_delivery"), "{body}");
+}
+
 both_databases!(
     each_instance_gets_one_signed_copy,
     a_dead_instance_holds_up_only_itself,
     gone_refused_and_rate_limited_answers,
     metrics_need_the_token_and_count_results,
+    an_unavailable_instance_is_kept_and_resumes_in_order,
+    addressing_reaches_followers_and_mentioned_actors_once_per_instance,
+    metrics_are_not_public_without_a_token,
 );

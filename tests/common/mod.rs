@@ -104,17 +104,31 @@ pub fn test_config(port: u16, database_url: &str) -> Config {
 
 impl TestInstance {
     pub async fn spawn(kind: TestDb) -> TestInstance {
+        TestInstance::spawn_with(kind, |_| {}).await
+    }
+
+    /// Like [`TestInstance::spawn`], with the test settings changed by `adjust`.
+    pub async fn spawn_with(kind: TestDb, adjust: impl FnOnce(&mut Config)) -> TestInstance {
         let (database_url, dir) = fresh_database(kind).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut instance = TestInstance::start(listener, port, database_url).await;
+        let mut config = test_config(port, &database_url);
+        adjust(&mut config);
+        let mut instance = TestInstance::start_configured(listener, config).await;
         instance._dir = dir;
         instance
     }
 
     /// Starts an instance on an already bound listener and an existing database.
     pub async fn start(listener: TcpListener, port: u16, database_url: String) -> TestInstance {
-        let state = app::open(test_config(port, &database_url)).await.unwrap();
+        TestInstance::start_configured(listener, test_config(port, &database_url)).await
+    }
+
+    /// Starts an instance with these settings on an already bound listener.
+    pub async fn start_configured(listener: TcpListener, config: Config) -> TestInstance {
+        let port = listener.local_addr().unwrap().port();
+        let database_url = config.database_url.clone();
+        let state = app::open(config).await.unwrap();
         let federation = app::federation_for(state).await.unwrap();
         let (shutdown, signal) = oneshot::channel::<()>();
         let served = federation.clone();
