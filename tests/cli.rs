@@ -18,7 +18,7 @@ fn help_lists_the_subcommands() {
     let dir = tempfile::tempdir().unwrap();
     let output = rounds(dir.path()).arg("--help").output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for subcommand in ["serve", "migrate", "user", "forum"] {
+    for subcommand in ["serve", "migrate", "user", "forum", "delivery"] {
         assert!(
             help.contains(subcommand),
             "{subcommand} missing from:\n{help}"

@@ -1,7 +1,8 @@
 //! The queue across process deaths and processes sharing a database, with the real `rounds`
 //! binary: SIGKILL during a large fan-out loses nothing; two processes on one PostgreSQL
 //! database deliver everything once between them and one finishes when the other is killed;
-//! SIGTERM lets the request in flight finish, records it, and releases the process's claims.
+//! SIGTERM lets the request in flight finish, records it, and releases the process's claims;
+//! and an operator sees (and nudges) the queue with `rounds delivery`.
 
 mod common;
 
@@ -187,9 +188,108 @@ async fn sigterm_finishes_in_flight_and_releases(db: TestDb) {
     );
 }
 
+/// Runs `rounds ARGS` against the database; returns (success, stdout).
+fn rounds_command(port: u16, database_url: &str, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rounds"))
+        .args(args)
+        .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
+        .env("ROUNDS_DATABASE_URL", database_url)
+        .env("ROUNDS_INSECURE_FEDERATION", "true")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+async fn the_operator_sees_the_queue_from_the_command_line(db: TestDb) {
+    let (database_url, _dir) = fresh_database(db).await;
+    let port = free_port();
+    let _server = start_server(port, port, &database_url, &[]).await;
+    let (up, down) = (Peer::spawn().await, Peer::spawn().await);
+    follow(&up, "alice", port, "community").await;
+    follow(&down, "alice", port, "community").await;
+    down.set_down(true);
+
+    let (ok, out) = rounds_command(
+        port,
+        &database_url,
+        &[
+            "forum",
+            "edit",
+            "community",
+            "--title",
+            "Community (edited)",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("queued 2 deliveries"), "{out}");
+    let delivered = eventually(10, || async { up.arrivals_of("Update").len() == 1 }).await;
+    assert!(delivered);
+    let update_id = up.arrivals_of("Update")[0].activity["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let failed = eventually(10, || async {
+        let (_, status) = rounds_command(port, &database_url, &["delivery", "status"]);
+        status.contains("HTTP 503")
+    })
+    .await;
+    assert!(failed);
+    let (ok, status) = rounds_command(port, &database_url, &["delivery", "status"]);
+    assert!(ok);
+    let line = |domain: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(domain))
+            .unwrap_or_else(|| panic!("{domain} missing from:\n{status}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let down_line = line(&down.domain());
+    assert_eq!(down_line[1], "1", "backlog of the dead instance: {status}");
+    assert_ne!(down_line[4], "0", "failures: {status}");
+    assert_eq!(line(&up.domain())[1], "0", "{status}");
+    assert!(
+        status.contains("2 instances, 1 deliveries pending."),
+        "{status}"
+    );
+
+    let (ok, records) = rounds_command(port, &database_url, &["delivery", "records", &update_id]);
+    assert!(ok);
+    let record = |domain: &str| {
+        records
+            .lines()
+            .find(|l| l.starts_with(domain))
+            .unwrap_or_else(|| panic!("{domain} missing from:\n{records}"))
+            .to_string()
+    };
+    assert!(
+        record(&up.domain()).contains("\tdelivered\t1 tries\tHTTP 202"),
+        "{records}"
+    );
+    assert!(record(&down.domain()).contains("\tpending\t"), "{records}");
+
+    // Back up, and the operator asks for a retry now rather than at the end of the backoff.
+    down.set_down(false);
+    let (ok, out) = rounds_command(port, &database_url, &["delivery", "retry", &down.domain()]);
+    assert!(ok, "{out}");
+    let arrived = eventually(10, || async { down.arrivals_of("Update").len() == 1 }).await;
+    assert!(arrived);
+    let (ok, _) = rounds_command(
+        port,
+        &database_url,
+        &["delivery", "retry", "nowhere.example"],
+    );
+    assert!(!ok, "an unknown instance is an error");
+}
+
 both_databases!(
     sigkill_during_a_large_fan_out_loses_nothing,
     sigterm_finishes_in_flight_and_releases,
+    the_operator_sees_the_queue_from_the_command_line,
 );
 
 mod postgres_only {
