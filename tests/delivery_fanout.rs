@@ -123,6 +123,18 @@ async fn a_dead_instance_holds_up_only_itself(db: TestDb) {
     );
     assert!(updates_at(&down).is_empty());
     let state = rounds.state();
+    // Outcomes are recorded a moment after they happen.
+    let recorded = eventually(5, || async {
+        let statuses = state.db.delivery_instance_statuses().await.unwrap();
+        statuses
+            .iter()
+            .any(|s| s.instance == down.domain() && s.failures >= 1)
+            && statuses
+                .iter()
+                .any(|s| s.instance == up.domain() && s.backlog == 0)
+    })
+    .await;
+    assert!(recorded);
     let statuses = state.db.delivery_instance_statuses().await.unwrap();
     let dead = statuses
         .iter()
@@ -173,9 +185,24 @@ async fn gone_refused_and_rate_limited_answers(db: TestDb) {
     let activity = publish_update(&rounds, "Community, after the answers").await;
 
     let state = rounds.state();
+    let community = state
+        .db
+        .local_actor_by_name("community")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let settled = eventually(15, || async {
         let records = state.db.delivery_records(&activity).await.unwrap();
-        records.len() == 4 && records.iter().filter(|r| r.state != PENDING).count() == 3
+        let statuses = state.db.delivery_instance_statuses().await.unwrap();
+        let busy_failed = statuses
+            .iter()
+            .any(|s| s.instance == busy.domain() && s.failures == 1);
+        let carol_gone = state.db.count_followers(community).await.unwrap() == 3;
+        records.len() == 4
+            && records.iter().filter(|r| r.state != PENDING).count() == 3
+            && busy_failed
+            && carol_gone
     })
     .await;
     assert!(

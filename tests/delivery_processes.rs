@@ -96,7 +96,12 @@ async fn sigkill_during_a_large_fan_out_loses_nothing(db: TestDb) {
     assert!(complete, "{missing} deliveries never arrived");
     // At most the requests in flight at the kill (one per instance) arrive twice.
     assert!(extra <= peers.len(), "{extra} duplicates");
-    assert_eq!(writer.db.count_pending_deliveries().await.unwrap(), 0);
+    // And the queue knows it: every delivery recorded (outcomes are written a moment later).
+    let recorded = eventually(10, || async {
+        writer.db.count_pending_deliveries().await.unwrap() == 0
+    })
+    .await;
+    assert!(recorded, "deliveries still pending after they all arrived");
 }
 
 async fn two_processes_share_one_postgres_queue(db: TestDb) {
@@ -291,6 +296,38 @@ both_databases!(
     sigterm_finishes_in_flight_and_releases,
     the_operator_sees_the_queue_from_the_command_line,
 );
+
+mod sqlite_only {
+    use super::common::{fresh_database, process::free_port, process::start_server, TestDb};
+
+    /// One process owns an SQLite queue: a second `rounds serve` on the same file refuses to
+    /// start, rather than send what the first is sending.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_process_on_one_sqlite_database_refuses_to_start() {
+        let (database_url, _dir) = fresh_database(TestDb::Sqlite).await;
+        let port = free_port();
+        let _first = start_server(port, port, &database_url, &[]).await;
+        let second_port = free_port();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_rounds"))
+                .arg("serve")
+                .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
+                .env("ROUNDS_BIND", format!("127.0.0.1:{second_port}"))
+                .env("ROUNDS_DATABASE_URL", &database_url)
+                .env("ROUNDS_INSECURE_FEDERATION", "true")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("another `rounds serve` is delivering from this SQLite database"),
+            "{stderr}"
+        );
+    }
+}
 
 mod postgres_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,8 +5,8 @@
 //!
 //! Several processes on one PostgreSQL database share the queue: an instance is claimed with a
 //! lease (`FOR UPDATE SKIP LOCKED`), renewed while its task runs; a process that dies loses its
-//! leases and another takes over when they run out. On SQLite one process owns the queue and
-//! clears stale claims at start.
+//! leases and another takes over when they run out. On SQLite one process owns the queue (a lock
+//! file beside the database says which) and clears stale claims at start.
 //!
 //! Shutdown: the dispatcher stops claiming, each task finishes the request it has in flight and
 //! releases its instance; whatever is still running after the grace period is dropped (those
@@ -36,7 +36,7 @@ use crate::{
     db::{
         deliveries::{Delivery, DELIVERED, GIVEN_UP, REFUSED},
         delivery_instances::{ClaimedInstance, FinishedDelivery, InstanceUpdate},
-        now_millis, Backend,
+        now_millis,
     },
     error::{Error, Result},
     state::AppState,
@@ -70,10 +70,15 @@ impl DeliveryWorker {
     /// Starts the worker on the current runtime.
     pub async fn start(state: AppState) -> Result<DeliveryWorker> {
         let worker_id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        if state.db.backend == Backend::Sqlite {
-            // One process owns an SQLite queue: claims left by a killed process are stale.
-            state.db.release_instance_claims(None).await?;
-        }
+        let queue_lock = match state.config.sqlite_path() {
+            Some(path) => {
+                let lock = own_sqlite_queue(path).await?;
+                // One process owns an SQLite queue: claims left by a killed process are stale.
+                state.db.release_instance_claims(None).await?;
+                Some(lock)
+            }
+            None => None,
+        };
         let client = delivery_client(&state)?;
         let (outcomes, recorder) = recorder::spawn(
             state.db.clone(),
@@ -89,6 +94,7 @@ impl DeliveryWorker {
             client,
             keys: KeyCache::default(),
             cancel: cancel.clone(),
+            _queue_lock: queue_lock,
         });
         let handle = tokio::spawn(async move {
             dispatch(context.clone(), outcomes).await;
@@ -132,6 +138,42 @@ struct WorkerContext {
     cancel: CancellationToken,
     lease: Duration,
     per_instance: usize,
+    /// On SQLite, the lock that makes this process the queue's only worker; released when the
+    /// worker stops (or the process dies).
+    _queue_lock: Option<std::fs::File>,
+}
+
+/// How long a starting worker waits for an SQLite queue another worker holds (one that was
+/// just stopped in this process releases it at once; another live process does not).
+const QUEUE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Takes the SQLite queue's lock file (`PATH.delivery-lock`), waiting a little for it.
+async fn own_sqlite_queue(database_path: &str) -> Result<std::fs::File> {
+    let path = format!("{database_path}.delivery-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|err| Error::Internal(format!("cannot open {path}: {err}")))?;
+    let deadline = Instant::now() + QUEUE_LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Internal(format!(
+                    "another `rounds serve` is delivering from this SQLite database ({path} is \
+                     locked); run one process per SQLite database, or use PostgreSQL"
+                )))
+            }
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(Error::Internal(format!("cannot lock {path}: {err}")))
+            }
+        }
+    }
 }
 
 /// The HTTP client of deliveries: connections pooled and reused, no redirects, bounded time,
