@@ -168,6 +168,27 @@ async fn a_dead_instance_holds_up_only_itself(db: TestDb) {
     );
 }
 
+async fn a_slow_instance_holds_up_only_itself(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let (slow, fast) = (Peer::spawn().await, Peer::spawn().await);
+    follow(&slow, "alice", rounds.port, "community").await;
+    follow(&fast, "alice", rounds.port, "community").await;
+    slow.set_delay_ms(1500);
+    for n in 1..=3 {
+        publish_update(&rounds, &format!("Community, take {n}")).await;
+    }
+    let prompt = eventually(10, || async { updates_at(&fast).len() == 3 }).await;
+    assert!(prompt);
+    // Had the fast instance waited behind the slow one, the slow one would have all three.
+    assert!(
+        updates_at(&slow).len() <= 1,
+        "the fast instance waited for the slow one"
+    );
+    // The slow one gets everything too, in order, in its own time.
+    let all = eventually(15, || async { updates_at(&slow).len() == 3 }).await;
+    assert!(all);
+}
+
 async fn gone_refused_and_rate_limited_answers(db: TestDb) {
     let rounds = TestInstance::spawn(db).await;
     let (small, strict, busy) = (
@@ -401,6 +422,7 @@ async fn metrics_are_not_public_without_a_token(db: TestDb) {
 both_databases!(
     each_instance_gets_one_signed_copy,
     a_dead_instance_holds_up_only_itself,
+    a_slow_instance_holds_up_only_itself,
     gone_refused_and_rate_limited_answers,
     metrics_need_the_token_and_count_results,
     an_unavailable_instance_is_kept_and_resumes_in_order,
