@@ -156,6 +156,36 @@ fn raw_signing_rate(key_pem: &str, budget: Duration) -> f64 {
     total as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Plain POSTs per second to the sinks (same body size, signing headers made up, 256 at once,
+/// connections reused): the HTTP floor of this machine, with no queue and no signing.
+async fn http_floor(ports: &[u16], requests: usize) -> f64 {
+    use futures::StreamExt;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(8)
+        .build()
+        .unwrap();
+    let body = Bytes::from(vec![b' '; 1800]);
+    let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(&body)));
+    let started = Instant::now();
+    futures::stream::iter(0..requests)
+        .for_each_concurrent(256, |n| {
+            let url = format!("http://localhost:{}/inbox", ports[n % ports.len()]);
+            let request = client
+                .post(url)
+                .header("digest", &digest)
+                .header(
+                    "signature",
+                    "headers=\"(request-target) content-type date digest host\"",
+                )
+                .body(body.clone());
+            async move {
+                let _ = request.send().await.unwrap().bytes().await;
+            }
+        })
+        .await;
+    requests as f64 / started.elapsed().as_secs_f64()
+}
+
 /// The `rsa` crate's signatures per second on one core (what activitypub_federation uses).
 fn rsa_crate_rate(key_pem: &str, budget: Duration) -> f64 {
     use rsa::{pkcs8::DecodePrivateKey, Pkcs1v15Sign, RsaPrivateKey};
@@ -209,6 +239,11 @@ async fn fresh_database(options: &Options) -> (String, Option<tempfile::TempDir>
 
 async fn run(options: &Options, mode: Mode, raw_rate: f64) {
     let (database_url, _dir) = fresh_database(options).await;
+    let floor_tally = Arc::new(Tally::default());
+    let floor_ports = start_sinks(options.instances, floor_tally).await;
+    let floor = http_floor(&floor_ports, options.followers).await;
+    // With both costs on the same cores, the best a signed delivery can do.
+    let ideal = 1.0 / (1.0 / raw_rate + 1.0 / floor);
     let tally = Arc::new(Tally::default());
     let ports = start_sinks(options.instances, tally.clone()).await;
     let mut env = std::collections::HashMap::new();
@@ -287,7 +322,8 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
     println!(
         "{:<9} followers={} instances={} requests={} bad={} | queued in {:.1} ms, first after \
          {:.1} ms, last after {:.1} ms | {:.0} deliveries/s = {:.2} x raw signing ({:.0}/s) | \
-         CPU {:.0} µs/delivery, cores {:.0}% busy | pending after: {} | setup {:.1} s",
+         CPU {:.0} µs/delivery, cores {:.0}% busy | unsigned HTTP floor {:.0}/s, signing + HTTP \
+         at best {:.0}/s, reached {:.0}% | pending after: {} | setup {:.1} s",
         format!("{mode:?}"),
         options.followers,
         options.instances,
@@ -301,6 +337,9 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
         raw_rate,
         cpu_per_delivery,
         busy * 100.0,
+        floor,
+        ideal,
+        rate / ideal * 100.0,
         pending,
         setup.as_secs_f64(),
     );
