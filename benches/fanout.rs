@@ -11,6 +11,10 @@
 //! process just before. The sinks check each request's Digest against its body and that it is
 //! signed, and answer 202; they run in this process and share its cores.
 
+/// The allocator of the `rounds` binary (src/main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},

@@ -47,10 +47,10 @@ pub struct Delivery {
     pub inbox: String,
     pub recipient_actor_id: Option<i64>,
     pub attempts: i64,
+    /// The row of the activity in `outbound_activities` (its payload is read once, apart).
+    pub activity: i64,
     pub activity_ap_id: String,
     pub signer_id: i64,
-    /// `None` only if the row was pruned under us; such a row is given up.
-    pub payload: Option<String>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -77,7 +77,7 @@ pub struct DeliveryRecord {
 }
 
 const DELIVERY_COLUMNS: &str = "d.id, d.instance, d.inbox, d.recipient_actor_id, d.attempts, \
-                                a.ap_id, a.signer_id, a.payload";
+                                d.activity_id, a.ap_id, a.signer_id";
 
 fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
     Ok(Delivery {
@@ -86,9 +86,9 @@ fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
         inbox: row.try_get("inbox")?,
         recipient_actor_id: row.try_get("recipient_actor_id")?,
         attempts: row.try_get("attempts")?,
+        activity: row.try_get("activity_id")?,
         activity_ap_id: row.try_get("ap_id")?,
         signer_id: row.try_get("signer_id")?,
-        payload: row.try_get("payload")?,
     })
 }
 
@@ -226,7 +226,8 @@ impl Db {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, instance, inbox, recipient_actor_id, attempts, ap_id, signer_id, payload \
+            "SELECT id, instance, inbox, recipient_actor_id, attempts, activity_id, ap_id, \
+             signer_id \
              FROM (SELECT {DELIVERY_COLUMNS}, \
                    ROW_NUMBER() OVER (PARTITION BY d.instance ORDER BY d.id) AS position \
                    FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id \
@@ -261,6 +262,17 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// The JSON of an outbound activity, as it is sent; `None` once erased (nothing left to
+    /// send) or if there is no such activity.
+    pub async fn outbound_payload(&self, activity: i64) -> Result<Option<String>, sqlx::Error> {
+        let payload: Option<Option<String>> =
+            sqlx::query_scalar("SELECT payload FROM outbound_activities WHERE id = $1")
+                .bind(activity)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(payload.flatten())
     }
 
     /// Deliveries still to make, due or not.

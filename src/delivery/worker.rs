@@ -93,6 +93,7 @@ impl DeliveryWorker {
             worker_id,
             client,
             keys: KeyCache::default(),
+            payloads: PayloadCache::default(),
             cancel: cancel.clone(),
             _queue_lock: queue_lock,
         });
@@ -135,12 +136,56 @@ struct WorkerContext {
     worker_id: String,
     client: reqwest::Client,
     keys: KeyCache,
+    payloads: PayloadCache,
     cancel: CancellationToken,
     lease: Duration,
     per_instance: usize,
     /// On SQLite, the lock that makes this process the queue's only worker; released when the
     /// worker stops (or the process dies).
     _queue_lock: Option<std::fs::File>,
+}
+
+/// Bodies of activities being delivered, by outbound row id, for a short while: what people
+/// wrote is not kept in memory longer than a fan-out needs it. Bounded in size too: cleared whole
+/// when it holds [`PayloadCache::CAPACITY`] activities (a miss only costs one read).
+#[derive(Default)]
+struct PayloadCache {
+    bodies: std::sync::Mutex<HashMap<i64, CachedBody>>,
+}
+
+type CachedBody = (Bytes, Arc<str>, Instant);
+
+impl PayloadCache {
+    const CAPACITY: usize = 1024;
+    const KEEP: Duration = Duration::from_secs(60);
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, CachedBody>> {
+        self.bodies
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, activity: i64) -> Option<(Bytes, Arc<str>)> {
+        let mut bodies = self.lock();
+        match bodies.get(&activity) {
+            Some((body, digest, at)) if at.elapsed() < Self::KEEP => {
+                Some((body.clone(), digest.clone()))
+            }
+            Some(_) => {
+                bodies.remove(&activity);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&self, activity: i64, body: Bytes, digest: Arc<str>) {
+        let mut bodies = self.lock();
+        if bodies.len() >= Self::CAPACITY {
+            bodies.clear();
+        }
+        bodies.insert(activity, (body, digest, Instant::now()));
+    }
 }
 
 /// How long a starting worker waits for an SQLite queue another worker holds (one that was
@@ -499,8 +544,16 @@ async fn deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
 }
 
 async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
-    let Some(payload) = &delivery.payload else {
-        return SendResult::Undeliverable("activity no longer stored".into());
+    let (body, digest) = match payload(context, delivery.activity).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return SendResult::Undeliverable("activity no longer stored".into()),
+        Err(err) => {
+            tracing::error!(error = %err, "could not read an outbound activity");
+            return SendResult::Retry {
+                status: "activity could not be read".into(),
+                retry_after: None,
+            };
+        }
     };
     let Ok(inbox) = Url::parse(&delivery.inbox) else {
         return SendResult::Undeliverable("inbox URL is unreadable".into());
@@ -514,9 +567,25 @@ async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult
         Ok(key) => key,
         Err(result) => return result,
     };
-    let body = Bytes::from(payload.clone());
-    let digest = body_digest(&body);
     post_activity(&context.client, &key, &inbox, body, &digest).await
+}
+
+/// An activity's body and its `Digest` header value, read and hashed once for all its deliveries
+/// (a fan-out to a thousand instances reads one row, not a thousand).
+async fn payload(
+    context: &WorkerContext,
+    activity: i64,
+) -> Result<Option<(Bytes, Arc<str>)>, sqlx::Error> {
+    if let Some(found) = context.payloads.get(activity) {
+        return Ok(Some(found));
+    }
+    let Some(json) = context.state.db.outbound_payload(activity).await? else {
+        return Ok(None);
+    };
+    let body = Bytes::from(json);
+    let digest: Arc<str> = body_digest(&body).into();
+    context.payloads.put(activity, body.clone(), digest.clone());
+    Ok(Some((body, digest)))
 }
 
 /// The parsed key of a local actor, from the cache or the database; or why it cannot be had.
