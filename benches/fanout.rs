@@ -2,7 +2,7 @@
 //! loopback sink instances, through Rounds' real queue, worker, signing and HTTP client.
 //!
 //! Run: `cargo bench --bench fanout -- [--followers 10000] [--instances 1000]
-//!       [--database postgres://...] [--mode shared|personal|both]`
+//!       [--database postgres://...] [--mode shared|personal|both] [--max-instances K]`
 //!
 //! `shared`: every sink instance has a shared inbox, so one POST per instance.
 //! `personal`: no shared inboxes, so one POST per follower.
@@ -46,6 +46,8 @@ struct Options {
     instances: usize,
     database: Option<String>,
     modes: Vec<Mode>,
+    /// `delivery_max_instances`, if not the default.
+    max_instances: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,6 +62,7 @@ fn options() -> Options {
         instances: 1_000,
         database: None,
         modes: vec![Mode::Shared, Mode::Personal],
+        max_instances: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut index = 0;
@@ -69,6 +72,7 @@ fn options() -> Options {
             "--followers" => options.followers = value.parse().expect("--followers N"),
             "--instances" => options.instances = value.parse().expect("--instances M"),
             "--database" => options.database = Some(value),
+            "--max-instances" => options.max_instances = Some(value),
             "--mode" => {
                 options.modes = match value.as_str() {
                     "shared" => vec![Mode::Shared],
@@ -254,6 +258,9 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
     env.insert("ROUNDS_DOMAIN".to_string(), "localhost:1".to_string());
     env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
     env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    if let Some(max) = &options.max_instances {
+        env.insert("ROUNDS_DELIVERY_MAX_INSTANCES".to_string(), max.clone());
+    }
     let config = Config::from_sources(None, &env).unwrap();
     let state = app::open(config).await.unwrap();
     let community = state
