@@ -8,6 +8,7 @@
 //! instance holds up only itself. [`metrics`] counts results for `/metrics`.
 
 pub mod enqueue;
+mod instance;
 pub mod metrics;
 pub mod recorder;
 pub mod retry;

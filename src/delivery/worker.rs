@@ -1,7 +1,7 @@
 //! The delivery worker of one process: a dispatcher claims instances that have due deliveries
-//! and starts one task per instance; each task sends that instance's backlog in order (with at
-//! most `delivery_instance_concurrency` requests in flight), so a slow or dead instance holds up
-//! only itself. Outcomes go to the [`recorder`](super::recorder), which writes them in batches.
+//! and starts one task per instance ([`instance`](super::instance)), which sends that instance's
+//! backlog in order, so a slow or dead instance holds up only itself. Outcomes go to the
+//! [`recorder`](super::recorder), which writes them in batches.
 //!
 //! Several processes on one PostgreSQL database share the queue: an instance is claimed with a
 //! lease (`FOR UPDATE SKIP LOCKED`), renewed while its task runs; a process that dies loses its
@@ -18,32 +18,23 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bytes::Bytes;
-use futures::StreamExt;
 use reqwest::redirect::Policy;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
 use super::{
-    metrics::ResultKind,
+    instance::{serve_instance, PayloadCache},
     recorder::{self, Outcome, OutcomeSender},
-    retry,
-    send::{post_activity, SendResult},
-    signing::{body_digest, KeyCache, SigningKey},
+    signing::KeyCache,
 };
 use crate::{
-    db::{
-        deliveries::{Delivery, DELIVERED, GIVEN_UP, REFUSED},
-        delivery_instances::{ClaimedInstance, FinishedDelivery, InstanceUpdate},
-        now_millis,
-    },
+    db::{deliveries::Delivery, delivery_instances::InstanceUpdate, now_millis},
     error::{Error, Result},
     state::AppState,
 };
 
 /// Deliveries of one instance read at a time.
-const PAGE: i64 = 64;
+pub(super) const PAGE: i64 = 64;
 /// How often to look for due work when nothing rings the bell (retries, other processes).
 const POLL: Duration = Duration::from_secs(1);
 /// Timeout of each delivery request, connection included.
@@ -131,61 +122,19 @@ impl DeliveryWorker {
     }
 }
 
-struct WorkerContext {
-    state: AppState,
-    worker_id: String,
-    client: reqwest::Client,
-    keys: KeyCache,
-    payloads: PayloadCache,
-    cancel: CancellationToken,
+/// What the dispatcher and the instance tasks of one worker share.
+pub(super) struct WorkerContext {
+    pub(super) state: AppState,
+    pub(super) worker_id: String,
+    pub(super) client: reqwest::Client,
+    pub(super) keys: KeyCache,
+    pub(super) payloads: PayloadCache,
+    pub(super) cancel: CancellationToken,
+    pub(super) per_instance: usize,
     lease: Duration,
-    per_instance: usize,
     /// On SQLite, the lock that makes this process the queue's only worker; released when the
     /// worker stops (or the process dies).
     _queue_lock: Option<std::fs::File>,
-}
-
-/// Bodies of activities being delivered, by outbound row id, for a short while: what people
-/// wrote is not kept in memory longer than a fan-out needs it. Bounded in size too: cleared whole
-/// when it holds [`PayloadCache::CAPACITY`] activities (a miss only costs one read).
-#[derive(Default)]
-struct PayloadCache {
-    bodies: std::sync::Mutex<HashMap<i64, CachedBody>>,
-}
-
-type CachedBody = (Bytes, Arc<str>, Instant);
-
-impl PayloadCache {
-    const CAPACITY: usize = 1024;
-    const KEEP: Duration = Duration::from_secs(60);
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, CachedBody>> {
-        self.bodies
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn get(&self, activity: i64) -> Option<(Bytes, Arc<str>)> {
-        let mut bodies = self.lock();
-        match bodies.get(&activity) {
-            Some((body, digest, at)) if at.elapsed() < Self::KEEP => {
-                Some((body.clone(), digest.clone()))
-            }
-            Some(_) => {
-                bodies.remove(&activity);
-                None
-            }
-            None => None,
-        }
-    }
-
-    fn put(&self, activity: i64, body: Bytes, digest: Arc<str>) {
-        let mut bodies = self.lock();
-        if bodies.len() >= Self::CAPACITY {
-            bodies.clear();
-        }
-        bodies.insert(activity, (body, digest, Instant::now()));
-    }
 }
 
 /// How long a starting worker waits for an SQLite queue another worker holds (one that was
@@ -372,250 +321,6 @@ async fn claim_and_start(
     Ok(())
 }
 
-/// Sends one instance's backlog in order until it is empty, the instance fails, or shutdown.
-async fn serve_instance(
-    context: Arc<WorkerContext>,
-    outcomes: OutcomeSender,
-    claimed: ClaimedInstance,
-    mut page: Vec<Delivery>,
-) {
-    let instance = claimed.instance;
-    let mut failures = claimed.failures;
-    let mut cursor = 0;
-    let mut answered: Option<String> = None;
-    'pages: loop {
-        if page.is_empty() {
-            break;
-        }
-        // A short page was the whole backlog. Anything queued since is found after the release
-        // (which leaves an instance with pending rows due, and rings the bell).
-        let last_page = page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
-        cursor = page.last().map_or(cursor, |d| d.id);
-        let mut results = futures::stream::iter(page)
-            .map(|delivery| {
-                let context = context.clone();
-                async move {
-                    let result = deliver(&context, &delivery).await;
-                    (delivery, result)
-                }
-            })
-            .buffered(context.per_instance);
-        while let Some((delivery, result)) = results.next().await {
-            match record(&outcomes, &delivery, result) {
-                Step::Answered(status) => answered = Some(status),
-                Step::Next => {}
-                Step::Retry {
-                    status,
-                    retry_after,
-                } => {
-                    failures += 1;
-                    let (wait, unavailable) = retry::next_try(
-                        failures,
-                        context.state.config.delivery_first_retry,
-                        retry_after,
-                    );
-                    if unavailable {
-                        tracing::warn!(%instance, failures, "instance unavailable; will try it rarely");
-                    } else {
-                        tracing::info!(%instance, failures, %status, retry_in_secs = wait.as_secs(), "delivery failed, instance backs off");
-                    }
-                    let _ = outcomes.send(Outcome::Instance(InstanceUpdate::Failed {
-                        instance: instance.clone(),
-                        failures,
-                        next_attempt_at: now_millis() + millis(wait),
-                        status,
-                        unavailable,
-                    }));
-                    // An answer earlier in this run does not undo the failure recorded above.
-                    answered = None;
-                    break 'pages;
-                }
-            }
-            if context.cancel.is_cancelled() {
-                break 'pages;
-            }
-        }
-        drop(results);
-        if last_page {
-            break;
-        }
-        page = match context
-            .state
-            .db
-            .pending_deliveries_after(&instance, cursor, PAGE)
-            .await
-        {
-            Ok(page) => page,
-            Err(err) => {
-                tracing::error!(%instance, error = %err, "could not read an instance's backlog");
-                break;
-            }
-        };
-    }
-    if let Some(status) = answered {
-        let _ = outcomes.send(Outcome::Instance(InstanceUpdate::Succeeded {
-            instance: instance.clone(),
-            status,
-        }));
-    }
-    let _ = outcomes.send(Outcome::Instance(InstanceUpdate::Released { instance }));
-}
-
-/// What a try means for the instance's run.
-enum Step {
-    /// The instance answered (2xx, or a final refusal): go on.
-    Answered(String),
-    /// Nothing learnt about the instance (the delivery could not be sent): go on.
-    Next,
-    /// The instance failed: stop and back off.
-    Retry {
-        status: String,
-        retry_after: Option<Duration>,
-    },
-}
-
-/// Sends the outcome of one try to the recorder; says what it means for the instance.
-fn record(outcomes: &OutcomeSender, delivery: &Delivery, result: SendResult) -> Step {
-    let finished = |state, status: String| {
-        Outcome::Finished(FinishedDelivery {
-            id: delivery.id,
-            state,
-            status,
-        })
-    };
-    match result {
-        SendResult::Delivered(code) => {
-            let status = format!("HTTP {code}");
-            let _ = outcomes.send(finished(DELIVERED, status.clone()));
-            Step::Answered(status)
-        }
-        SendResult::Refused(code) => {
-            tracing::info!(activity = %delivery.activity_ap_id, inbox = %delivery.inbox, code, "delivery refused for good");
-            let status = format!("HTTP {code}");
-            let _ = outcomes.send(finished(REFUSED, status.clone()));
-            Step::Answered(status)
-        }
-        SendResult::Gone => {
-            let status = "HTTP 410".to_string();
-            let _ = outcomes.send(finished(REFUSED, status.clone()));
-            if let Some(remote_actor_id) = delivery.recipient_actor_id {
-                tracing::info!(inbox = %delivery.inbox, "recipient is gone; removing its follows");
-                let _ = outcomes.send(Outcome::Gone { remote_actor_id });
-            }
-            Step::Answered(status)
-        }
-        SendResult::Undeliverable(reason) => {
-            tracing::warn!(activity = %delivery.activity_ap_id, inbox = %delivery.inbox, %reason, "undeliverable");
-            let _ = outcomes.send(finished(GIVEN_UP, reason));
-            Step::Next
-        }
-        SendResult::Retry {
-            status,
-            retry_after,
-        } => {
-            let _ = outcomes.send(Outcome::Retried {
-                id: delivery.id,
-                status: status.clone(),
-            });
-            Step::Retry {
-                status,
-                retry_after,
-            }
-        }
-    }
-}
-
-/// Signs and sends one delivery, counting it in the metrics.
-async fn deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
-    let started = Instant::now();
-    let result = try_deliver(context, delivery).await;
-    let kind = match &result {
-        SendResult::Delivered(_) => ResultKind::Delivered,
-        SendResult::Refused(_) => ResultKind::Refused,
-        SendResult::Gone => ResultKind::Gone,
-        SendResult::Retry { .. } => ResultKind::Retry,
-        SendResult::Undeliverable(_) => ResultKind::Undeliverable,
-    };
-    context
-        .state
-        .delivery_metrics
-        .observe(kind, started.elapsed());
-    result
-}
-
-async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
-    let (body, digest) = match payload(context, delivery.activity).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return SendResult::Undeliverable("activity no longer stored".into()),
-        Err(err) => {
-            tracing::error!(error = %err, "could not read an outbound activity");
-            return SendResult::Retry {
-                status: "activity could not be read".into(),
-                retry_after: None,
-            };
-        }
-    };
-    let Ok(inbox) = Url::parse(&delivery.inbox) else {
-        return SendResult::Undeliverable("inbox URL is unreadable".into());
-    };
-    let scheme_ok = inbox.scheme() == "https"
-        || (inbox.scheme() == "http" && context.state.config.insecure_federation);
-    if !scheme_ok {
-        return SendResult::Undeliverable("inbox URL scheme refused".into());
-    }
-    let key = match signing_key(context, delivery.signer_id).await {
-        Ok(key) => key,
-        Err(result) => return result,
-    };
-    post_activity(&context.client, &key, &inbox, body, &digest).await
-}
-
-/// An activity's body and its `Digest` header value, read and hashed once for all its deliveries
-/// (a fan-out to a thousand instances reads one row, not a thousand).
-async fn payload(
-    context: &WorkerContext,
-    activity: i64,
-) -> Result<Option<(Bytes, Arc<str>)>, sqlx::Error> {
-    if let Some(found) = context.payloads.get(activity) {
-        return Ok(Some(found));
-    }
-    let Some(json) = context.state.db.outbound_payload(activity).await? else {
-        return Ok(None);
-    };
-    let body = Bytes::from(json);
-    let digest: Arc<str> = body_digest(&body).into();
-    context.payloads.put(activity, body.clone(), digest.clone());
-    Ok(Some((body, digest)))
-}
-
-/// The parsed key of a local actor, from the cache or the database; or why it cannot be had.
-async fn signing_key(
-    context: &WorkerContext,
-    signer_id: i64,
-) -> Result<Arc<SigningKey>, SendResult> {
-    if let Some(key) = context.keys.get(signer_id) {
-        return Ok(key);
-    }
-    let signer = match context.state.db.local_actor_by_id(signer_id).await {
-        Ok(Some(signer)) => signer,
-        Ok(None) => return Err(SendResult::Undeliverable("signer no longer exists".into())),
-        Err(err) => {
-            tracing::error!(error = %err, "could not read a signing actor");
-            return Err(SendResult::Retry {
-                status: "signer could not be read".into(),
-                retry_after: None,
-            });
-        }
-    };
-    let key_id = format!("{}#main-key", context.state.actor_url(&signer));
-    context
-        .keys
-        .get_or_parse(signer_id, || {
-            SigningKey::from_pem(key_id, &signer.private_key_pem)
-        })
-        .map_err(|err| SendResult::Undeliverable(err.to_string()))
-}
-
 async fn prune(state: &AppState) {
     let before = now_millis() - millis(state.config.delivery_record_retention);
     match state.db.prune_deliveries(before).await {
@@ -625,6 +330,6 @@ async fn prune(state: &AppState) {
     }
 }
 
-fn millis(duration: Duration) -> i64 {
+pub(super) fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
