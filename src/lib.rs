@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod federation;
 pub mod model;
+pub mod render;
 pub mod service;
 pub mod state;
 pub mod web;
