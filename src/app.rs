@@ -8,6 +8,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::{
+    api,
     config::Config,
     db::Db,
     delivery::DeliveryWorker,
@@ -21,6 +22,7 @@ use crate::{
 pub fn app(federation: FederationConfig<AppState>) -> Router {
     Router::new()
         .merge(web::router())
+        .merge(api::router())
         .merge(federation::routes::router())
         .merge(federation::discovery::router())
         .layer(FederationMiddleware::new(federation))

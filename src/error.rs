@@ -37,6 +37,9 @@ pub enum Error {
     /// 422: a request that is well-formed but cannot be done (a taken name, say).
     #[error("{0}")]
     Unprocessable(String),
+    /// 422: input that fails validation, with one message per field.
+    #[error("invalid input: {}", describe_fields(.0))]
+    Invalid(Vec<FieldError>),
     /// 500, logged.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -46,6 +49,30 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What is wrong with one field of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+fn describe_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 impl Error {
     pub fn status(&self) -> StatusCode {
@@ -57,7 +84,7 @@ impl Error {
             Error::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable(_) | Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +98,17 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        if let Error::Invalid(fields) = &self {
+            let fields: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|f| (f.field.to_string(), json!(f.message)))
+                .collect();
+            return (
+                status,
+                Json(json!({ "error": "invalid input", "fields": fields })),
+            )
+                .into_response();
+        }
         let reason = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "internal error".to_string()

@@ -6,6 +6,7 @@
 // Remote data must never reach an unwrap or expect: the library code has none (tests may).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;

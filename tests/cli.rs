@@ -115,3 +115,38 @@ fn members_and_forums_are_added_from_the_command_line() {
         "alice\tmoderator\n"
     );
 }
+
+#[test]
+fn a_token_is_printed_alone_on_the_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = rounds(dir.path())
+        .args(["user", "add", "ada", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let output = rounds(dir.path())
+            .args(["user", "token", "ada", "--label", "deploy script"])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let last = stdout.lines().last().unwrap().to_string();
+        assert!(
+            last.starts_with("rounds_") && !last.contains(' '),
+            "{stdout}"
+        );
+        assert!(last.len() > 40, "{last}");
+        tokens.push(last);
+    }
+    assert_ne!(tokens[0], tokens[1]);
+    let unknown = rounds(dir.path())
+        .args(["user", "token", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8(unknown.stderr)
+        .unwrap()
+        .contains("no member named"));
+}

@@ -2,7 +2,12 @@
 
 use clap::{Subcommand, ValueEnum};
 
-use crate::{app, config::Config, model::ActorKind, model::Role, service::actors};
+use crate::{
+    app,
+    config::Config,
+    model::{ActorKind, Role},
+    service::{actors, members},
+};
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -15,6 +20,13 @@ pub enum UserCommand {
     },
     /// List members.
     List,
+    /// Create an API token for a member; the token alone is printed on the last line.
+    Token {
+        name: String,
+        /// What the token is for, to recognise it later.
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -49,6 +61,21 @@ pub async fn run(config: Config, command: UserCommand) -> anyhow::Result<()> {
                 member.actor.name,
                 member.password
             );
+        }
+        UserCommand::Token { name, label } => {
+            let token = members::create_token(&state.db, &name, &label)
+                .await
+                .map_err(|err| match err {
+                    crate::error::Error::NotFound => {
+                        anyhow::anyhow!("there is no member named {name:?}")
+                    }
+                    other => other.into(),
+                })?;
+            println!(
+                "API token {} for {name} (shown only this once; use it as `Authorization: Bearer TOKEN`):",
+                token.id
+            );
+            println!("{}", token.token);
         }
         UserCommand::List => {
             for actor in state.db.local_actors_of_kinds(&[ActorKind::Person]).await? {

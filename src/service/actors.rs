@@ -6,7 +6,7 @@ use rand::{distributions::Alphanumeric, Rng};
 
 use crate::{
     db::{actors::NewLocalActor, Db},
-    error::{Error, Result},
+    error::{Error, FieldError, Result},
     model::{ActorKind, LocalActor, Role},
 };
 
@@ -64,11 +64,15 @@ pub async fn ensure_built_in_actors(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// Adds a forum (a Group).
+/// The longest forum title and summary accepted.
+pub const MAX_TITLE: usize = 100;
+pub const MAX_SUMMARY: usize = 2_000;
+
+/// Adds a forum (a Group). Invalid fields are all reported at once (422).
 pub async fn add_forum(db: &Db, name: &str, title: &str, summary: &str) -> Result<LocalActor> {
-    validate_name(name)?;
-    if title.trim().is_empty() {
-        return Err(Error::Unprocessable("a forum needs a title".into()));
+    let problems = forum_problems(name, title, summary);
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
     }
     create_actor(
         db,
@@ -80,7 +84,33 @@ pub async fn add_forum(db: &Db, name: &str, title: &str, summary: &str) -> Resul
         None,
     )
     .await
-    .map_err(|err| taken(err, name))
+    .map_err(|err| match taken(err, name) {
+        Error::Unprocessable(message) => Error::Invalid(vec![FieldError::new("name", message)]),
+        other => other,
+    })
+}
+
+/// What is wrong with the fields of a new forum, field by field (empty when nothing is).
+pub fn forum_problems(name: &str, title: &str, summary: &str) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if let Err(Error::Unprocessable(message)) = validate_name(name) {
+        problems.push(FieldError::new("name", message));
+    }
+    if title.trim().is_empty() {
+        problems.push(FieldError::new("title", "a forum needs a title"));
+    } else if title.trim().chars().count() > MAX_TITLE {
+        problems.push(FieldError::new(
+            "title",
+            format!("at most {MAX_TITLE} characters"),
+        ));
+    }
+    if summary.trim().chars().count() > MAX_SUMMARY {
+        problems.push(FieldError::new(
+            "summary",
+            format!("at most {MAX_SUMMARY} characters"),
+        ));
+    }
+    problems
 }
 
 /// A new member and the password to hand them (shown once; only its hash is kept).

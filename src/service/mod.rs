@@ -3,4 +3,5 @@
 
 pub mod actors;
 pub mod follows;
+pub mod members;
 pub mod profiles;

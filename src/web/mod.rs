@@ -144,6 +144,13 @@ async fn icon() -> Response {
         .into_response()
 }
 
+/// A Unix-ms time as RFC 3339 in UTC, to the second (`2026-11-25T17:02:11Z`).
+pub fn rfc3339(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

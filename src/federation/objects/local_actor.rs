@@ -94,9 +94,7 @@ impl ApubLocalActor {
     /// The actor document. Never contains the private key.
     pub fn to_json(&self, state: &AppState) -> ActorJson {
         let row = &self.row;
-        let published = chrono::DateTime::from_timestamp_millis(row.created_at)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let published = crate::web::rfc3339(row.created_at);
         ActorJson {
             context: actor_context(),
             id: self.id.clone(),

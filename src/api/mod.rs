@@ -1,0 +1,109 @@
+//! The JSON API under `/api/v1`: thin handlers over `service`, authenticated by members' bearer
+//! tokens (`Authorization: Bearer rounds_...`). Bodies are read as JSON objects field by field,
+//! so that every wrong field is named in the 422 answer. Documented in `docs/api.md` and by the
+//! OpenAPI document at `/api/v1/openapi.json` ([`openapi`]).
+
+mod forums;
+mod openapi;
+mod tokens;
+
+use activitypub_federation::config::Data;
+use axum::{
+    body::Bytes,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post},
+    Json, Router,
+};
+use serde_json::{Map, Value};
+
+use crate::{
+    error::{Error, FieldError, Result},
+    model::LocalActor,
+    service::members,
+    state::AppState,
+};
+
+/// The largest API request body accepted.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub fn router() -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/forums", post(forums::create))
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+}
+
+/// The member the request's bearer token belongs to, or a 401 that says how to authenticate.
+async fn member(data: &Data<AppState>, headers: &HeaderMap) -> Result<LocalActor, Response> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    members::authenticate(&data.db, authorization)
+        .await
+        .map_err(|err| {
+            let unauthorized = matches!(err, Error::Unauthorized(_));
+            let mut response = err.into_response();
+            if unauthorized {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"rounds\""),
+                );
+            }
+            response
+        })
+}
+
+/// The request body as a JSON object: 400 if it is not one.
+fn json_object(body: &Bytes) -> Result<Map<String, Value>> {
+    if body.len() > MAX_BODY {
+        return Err(Error::PayloadTooLarge);
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::BadRequest("the body must be a JSON object".into())),
+    }
+}
+
+/// A string field: `None` if absent or null; a field error if of another type.
+fn string_field(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<FieldError>,
+) -> Option<String> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => {
+            problems.push(FieldError::new(field, "must be a string"));
+            None
+        }
+    }
+}
+
+/// A required string field.
+fn required_string(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<FieldError>,
+) -> String {
+    let value = string_field(map, field, problems);
+    if value.is_none() && !problems.iter().any(|p| p.field == field) {
+        problems.push(FieldError::new(field, "is required"));
+    }
+    value.unwrap_or_default()
+}
+
+/// 201 Created with `{id, url}` and a `Location` header.
+fn created(id: &str, url: &str) -> Response {
+    let mut response = (
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "url": url })),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
