@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod delivery_instances;
 pub mod follows;
 pub mod received;
+pub mod sessions;
 pub mod tokens;
 
 use std::{path::Path, str::FromStr, time::Duration};

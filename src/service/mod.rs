@@ -5,3 +5,4 @@ pub mod actors;
 pub mod follows;
 pub mod members;
 pub mod profiles;
+pub mod sessions;

@@ -1,5 +1,5 @@
-//! The web pages people read in a browser: the home page and actor profiles; and `/metrics`
-//! for the operator's monitoring.
+//! The web pages people read in a browser: the home page, actor profiles, members' login and
+//! account pages; and `/metrics` for the operator's monitoring.
 //!
 //! Architecture invariant: every piece of text that reaches HTML goes through `escape` (or
 //! `paragraphs`); our own text included, so a forum title cannot break a page.
@@ -9,7 +9,7 @@ use axum::{
     extract::Path,
     http::{header, HeaderValue},
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 
@@ -19,6 +19,7 @@ use crate::{
     state::AppState,
 };
 
+pub mod account;
 pub mod metrics;
 
 const ICON: &[u8] = include_bytes!("icon.png");
@@ -29,6 +30,10 @@ pub fn router() -> Router {
         .route("/{at_name}", get(profile))
         .route("/icon.png", get(icon))
         .route("/metrics", get(metrics::metrics))
+        .route("/login", get(account::login_page).post(account::log_in))
+        .route("/logout", post(account::log_out))
+        .route("/account", get(account::account))
+        .route("/account/tokens", post(account::make_token))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -45,7 +50,7 @@ pub fn paragraphs(text: &str) -> String {
         .collect()
 }
 
-fn page(title: &str, head_extra: &str, body: &str) -> Html<String> {
+pub(crate) fn page(title: &str, head_extra: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
