@@ -5,7 +5,12 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use url::Url;
 
-use crate::{config::Config, db::Db, delivery::metrics::DeliveryMetrics, model::LocalActor};
+use crate::{
+    config::Config,
+    db::Db,
+    delivery::{metrics::DeliveryMetrics, revive::Revivals},
+    model::LocalActor,
+};
 
 /// Everything a handler, the inbox and the workers share. Cheap to clone.
 #[derive(Clone)]
@@ -18,6 +23,8 @@ pub struct AppState {
     pub delivery_bell: Arc<Notify>,
     /// Delivery counters of this process, for `/metrics`.
     pub delivery_metrics: Arc<DeliveryMetrics>,
+    /// When each remote instance was last checked for revival (see `delivery::revive`).
+    pub delivery_revivals: Arc<Revivals>,
 }
 
 impl AppState {
@@ -29,6 +36,7 @@ impl AppState {
             base: Arc::new(base),
             delivery_bell: Arc::new(Notify::new()),
             delivery_metrics: Arc::new(DeliveryMetrics::default()),
+            delivery_revivals: Arc::new(Revivals::default()),
         })
     }
 

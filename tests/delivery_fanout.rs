@@ -300,11 +300,20 @@ async fn metrics_need_the_token_and_count_results(db: TestDb) {
     );
 }
 
-async fn an_unavailable_instance_is_kept_and_resumes_in_order(db: TestDb) {
+async fn an_unavailable_instance_is_kept_and_revived_when_heard_from(db: TestDb) {
     let rounds = TestInstance::spawn(db).await;
     let peer = Peer::spawn().await;
     follow(&peer, "alice", rounds.port, "community").await;
     let state = rounds.state();
+    // The Accept's success is recorded (a moment after it arrived) before the history is set.
+    let recorded = eventually(5, || async {
+        let statuses = state.db.delivery_instance_statuses().await.unwrap();
+        statuses
+            .iter()
+            .any(|s| s.instance == peer.domain() && s.last_success_at.is_some())
+    })
+    .await;
+    assert!(recorded);
     // As if the instance had already failed through the whole retry schedule (16 tries).
     sqlx::query("UPDATE delivery_instances SET failures = 16 WHERE instance = $1")
         .bind(peer.domain())
@@ -335,9 +344,10 @@ async fn an_unavailable_instance_is_kept_and_resumes_in_order(db: TestDb) {
     assert_eq!(status().await.backlog, 2);
     assert!(updates_at(&peer).is_empty());
 
-    // It answers again (here the operator says so: `rounds delivery retry`).
+    // It is back, and shows it: one of its people follows the journal. A verified activity from
+    // an unavailable instance makes its backlog due at once, not in six hours.
     peer.set_down(false);
-    assert!(state.db.make_instance_due(&peer.domain()).await.unwrap());
+    follow(&peer, "bob", rounds.port, "journal").await;
     let resumed = eventually(15, || async { updates_at(&peer).len() == 2 }).await;
     assert!(resumed, "{:?}", updates_at(&peer));
     let order: Vec<String> = updates_at(&peer).into_iter().map(|(_, id)| id).collect();
@@ -425,7 +435,7 @@ both_databases!(
     a_slow_instance_holds_up_only_itself,
     gone_refused_and_rate_limited_answers,
     metrics_need_the_token_and_count_results,
-    an_unavailable_instance_is_kept_and_resumes_in_order,
+    an_unavailable_instance_is_kept_and_revived_when_heard_from,
     addressing_reaches_followers_and_mentioned_actors_once_per_instance,
     metrics_are_not_public_without_a_token,
 );

@@ -386,6 +386,28 @@ impl Db {
         Ok(result.rows_affected() > 0)
     }
 
+    /// Makes an unavailable instance due now; false if it is not unavailable (or unknown).
+    pub async fn revive_unavailable_instance(&self, instance: &str) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "UPDATE delivery_instances SET next_attempt_at = 0 \
+             WHERE instance = $1 AND unavailable_since IS NOT NULL AND next_attempt_at > $2",
+        )
+        .bind(instance)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// The instances marked unavailable.
+    pub async fn unavailable_instances(&self) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT instance FROM delivery_instances WHERE unavailable_since IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// Instances whose retry schedule ran out and that have not answered since.
     pub async fn count_unavailable_instances(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(

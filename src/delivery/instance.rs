@@ -70,6 +70,7 @@ pub(super) async fn serve_instance(
                         retry_after,
                     );
                     if unavailable {
+                        context.state.delivery_revivals.mark(&instance);
                         tracing::warn!(%instance, failures, "instance unavailable; will try it rarely");
                     } else {
                         tracing::info!(%instance, failures, %status, retry_in_secs = wait.as_secs(), "delivery failed, instance backs off");

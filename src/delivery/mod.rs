@@ -5,13 +5,15 @@
 //! remote shared inbox); the [`worker`] claims instances with due deliveries, signs
 //! ([`signing`], aws-lc-rs) and sends ([`send`]) each instance's backlog in order, and the
 //! [`recorder`] writes outcomes in batches. Backoff is per instance ([`retry`]): a slow or dead
-//! instance holds up only itself. [`metrics`] counts results for `/metrics`.
+//! instance holds up only itself; an unavailable one is revived when it sends us something
+//! ([`revive`]). [`metrics`] counts results for `/metrics`.
 
 pub mod enqueue;
 mod instance;
 pub mod metrics;
 pub mod recorder;
 pub mod retry;
+pub mod revive;
 pub mod send;
 pub mod signing;
 pub mod worker;

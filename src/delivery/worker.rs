@@ -39,6 +39,8 @@ pub(super) const PAGE: i64 = 64;
 const POLL: Duration = Duration::from_secs(1);
 /// Timeout of each delivery request, connection included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the set of unavailable instances (for revival) is reloaded from the database.
+const RELOAD_UNAVAILABLE_EVERY: Duration = Duration::from_secs(60);
 /// How often delivered records older than the retention are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -197,6 +199,7 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
     let mut tasks = JoinSet::new();
     let mut active = HashSet::new();
     let mut last_prune = Instant::now();
+    let mut last_reload = Instant::now() - RELOAD_UNAVAILABLE_EVERY;
     let mut renewals = tokio::time::interval(context.lease / 3);
     // Whether to look for work whatever the free slots (at start, on the bell, on each poll).
     let mut look = true;
@@ -216,6 +219,10 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
             {
                 tracing::error!(error = %err, "delivery worker could not read the queue");
             }
+        }
+        if last_reload.elapsed() >= RELOAD_UNAVAILABLE_EVERY {
+            last_reload = Instant::now();
+            super::revive::reload(&context.state).await;
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = Instant::now();

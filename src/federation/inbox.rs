@@ -29,6 +29,7 @@ use super::{
     signatures::check_signed_post,
 };
 use crate::{
+    delivery,
     error::{Error, Result},
     model::actor::instance_of,
     state::AppState,
@@ -100,7 +101,15 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
     let activity = ActivityData::from_request(request, &())
         .await
         .map_err(|_| Error::BadRequest("body could not be read".into()))?;
-    receive_activity::<InboxActivity, ApubRemoteActor, AppState>(activity, data).await
+    let received =
+        receive_activity::<InboxActivity, ApubRemoteActor, AppState>(activity, data).await;
+    // Verified (a replay is verified too): the sender's instance is up.
+    if matches!(&received, Ok(()) | Err(Error::Conflict(_))) {
+        if let Some(instance) = instance_of(&actor) {
+            delivery::revive::heard_from(data, &instance).await;
+        }
+    }
+    received
 }
 
 /// The activity and its actor are on one instance (host and port), and it is not ours.
