@@ -216,10 +216,11 @@ async fn the_openapi_document_describes_what_is_served(db: TestDb) {
     let client = reqwest::Client::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            let url = rounds.url(&path.replace("{id}", "1"));
+            let url = rounds.url(&path.replace("{id}", "1").replace("{name}", "community"));
             let request = match method.as_str() {
                 "get" => client.get(&url),
                 "post" => client.post(&url),
+                "patch" => client.patch(&url),
                 "delete" => client.delete(&url),
                 other => panic!("unexpected method {other}"),
             };
@@ -230,7 +231,75 @@ async fn the_openapi_document_describes_what_is_served(db: TestDb) {
     }
 }
 
+async fn a_forum_edited_through_the_api_tells_its_followers(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let admin = member_token(&rounds, "ada", Role::Admin).await;
+    let author = member_token(&rounds, "aubrey", Role::Author).await;
+    let peer = common::peer::Peer::spawn().await;
+    common::follow(&peer, "alice", rounds.port, "community").await;
+    let client = reqwest::Client::new();
+    let patch = |token: &str, path: &str, body: Value| {
+        client
+            .patch(rounds.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let answer = patch(
+        &author,
+        "/api/v1/forums/community",
+        json!({"title": "Mine"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 403);
+    let answer = patch(&admin, "/api/v1/forums/nowhere", json!({"title": "X"}))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    let answer = patch(&admin, "/api/v1/forums/journal", json!({"title": "X"}))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404, "the journal is not a forum");
+    let answer = patch(
+        &admin,
+        "/api/v1/forums/community",
+        json!({"title": "", "summary": 3}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 422);
+    let problems: Value = answer.json().await.unwrap();
+    assert!(
+        problems["fields"]["title"].is_string() && problems["fields"]["summary"].is_string(),
+        "{problems}"
+    );
+    assert!(
+        peer.arrivals_of("Update").is_empty(),
+        "nothing was sent for refused edits"
+    );
+
+    let answer = patch(
+        &admin,
+        "/api/v1/forums/community",
+        json!({"title": "Community, renamed", "summary": "New words."}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["id"], rounds.actor_url("community"));
+    let arrived = common::eventually(10, || async { peer.arrivals_of("Update").len() == 1 }).await;
+    assert!(arrived);
+    let update = &peer.arrivals_of("Update")[0].activity;
+    assert_eq!(update["object"]["name"], "Community, renamed");
+    assert_eq!(update["object"]["summary"], "<p>New words.</p>");
+    let group = get_activity_json(&rounds.actor_url("community")).await;
+    assert_eq!(group["name"], "Community, renamed");
+}
+
 both_databases!(
+    a_forum_edited_through_the_api_tells_its_followers,
     forums_need_an_admin_token,
     wrong_input_is_named_field_by_field,
     members_manage_their_own_tokens,

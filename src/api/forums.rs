@@ -1,18 +1,26 @@
-//! `POST /api/v1/forums` (admins): a new forum, a Group actor that people can follow.
+//! `/api/v1/forums` (admins): a new forum, a Group actor that people can follow
+//! (`POST /api/v1/forums`), and changes to its title and summary, which its followers receive as
+//! an `Update` (`PATCH /api/v1/forums/{name}`).
 
 use activitypub_federation::config::Data;
-use axum::{body::Bytes, http::HeaderMap, response::Response};
+use axum::{
+    body::Bytes,
+    extract::Path,
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+    Json,
+};
 
 use super::{created, json_object, member, required_string, string_field};
 use crate::{
     error::Error,
+    model::ActorKind,
     model::Role,
-    service::{actors, members},
+    service::{actors, members, profiles},
     state::AppState,
 };
 
 pub async fn create(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    use axum::response::IntoResponse;
     let member = match member(&data, &headers).await {
         Ok(member) => member,
         Err(response) => return response,
@@ -39,6 +47,54 @@ pub async fn create(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Re
             data.actor_url(&forum).as_str(),
             data.url(&format!("/@{}", forum.name)).as_str(),
         ))
+    }
+    .await;
+    result.unwrap_or_else(|err: Error| err.into_response())
+}
+
+pub async fn update(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let member = match member(&data, &headers).await {
+        Ok(member) => member,
+        Err(response) => return response,
+    };
+    let result = async {
+        members::require_role(&member, &[Role::Admin])?;
+        let forum = data
+            .db
+            .local_actor_by_name(&name)
+            .await?
+            .filter(|actor| actor.kind == ActorKind::Group)
+            .ok_or(Error::NotFound)?;
+        let input = json_object(&body)?;
+        let mut problems = Vec::new();
+        let title = string_field(&input, "title", &mut problems);
+        let summary = string_field(&input, "summary", &mut problems);
+        for problem in actors::forum_problems(
+            &forum.name,
+            title.as_deref().unwrap_or(&forum.display_name),
+            summary.as_deref().unwrap_or(""),
+        ) {
+            if !problems.iter().any(|known| known.field == problem.field) {
+                problems.push(problem);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let title = title.unwrap_or_else(|| forum.display_name.clone());
+        let update =
+            profiles::update_profile(&data, &forum.name, &title, summary.as_deref()).await?;
+        tracing::info!(forum = %forum.name, by = %member.name, "forum updated");
+        Ok(Json(serde_json::json!({
+            "id": data.actor_url(&update.actor),
+            "url": data.url(&format!("/@{}", update.actor.name)),
+        }))
+        .into_response())
     }
     .await;
     result.unwrap_or_else(|err: Error| err.into_response())

@@ -12,7 +12,7 @@ use axum::{
     body::Bytes,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{delete, get, post},
+    routing::{delete, get, patch, post},
     Json, Router,
 };
 use serde_json::{Map, Value};
@@ -31,6 +31,7 @@ pub fn router() -> Router {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/forums", post(forums::create))
+        .route("/api/v1/forums/{name}", patch(forums::update))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
 }

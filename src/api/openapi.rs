@@ -66,6 +66,12 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewForum"}}}},
                 "responses": merge(merge(json!({"201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}}), error_responses()), invalid.clone())
             }},
+            "/api/v1/forums/{name}": {"patch": {
+                "summary": "Change a forum's title or summary (admins); its followers receive an Update",
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string", "maxLength": 100}, "summary": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": merge(merge(json!({"200": {"description": "Updated", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}, "404": {"description": "No such forum"}}), error_responses()), invalid.clone())
+            }},
             "/api/v1/tokens": {
                 "get": {"summary": "The caller's live API tokens (never the tokens themselves)",
                         "responses": merge(json!({"200": {"description": "The tokens", "content": {"application/json": {"schema": {"type": "object", "properties": {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}}}), error_responses())},
@@ -88,8 +94,9 @@ mod tests {
     use super::*;
 
     /// The API's paths and methods, as `super::super::router` serves them.
-    const OPERATIONS: [(&str, &str); 5] = [
+    const OPERATIONS: [(&str, &str); 6] = [
         ("/api/v1/forums", "post"),
+        ("/api/v1/forums/{name}", "patch"),
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens", "post"),
         ("/api/v1/tokens/{id}", "delete"),
