@@ -90,10 +90,7 @@ pub async fn serve(
         // The server ended on its own (an error): stop the worker too.
         ended = &mut server.0 => {
             worker.shutdown(state.config.delivery_shutdown_grace).await;
-            return match ended {
-                Ok(result) => Ok(result?),
-                Err(err) => Err(anyhow::anyhow!("server task failed: {err}")),
-            };
+            return served(ended);
         }
     }
     // The worker stops taking work and finishes what is in flight while HTTP still serves (the
@@ -101,7 +98,12 @@ pub async fn serve(
     worker.shutdown(state.config.delivery_shutdown_grace).await;
     tracing::info!("delivery worker stopped");
     let _ = stop_http.send(());
-    match (&mut server.0).await {
+    served((&mut server.0).await)
+}
+
+/// How the HTTP server's task ended.
+fn served(ended: Result<std::io::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
+    match ended {
         Ok(result) => Ok(result?),
         Err(err) => Err(anyhow::anyhow!("server task failed: {err}")),
     }

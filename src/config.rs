@@ -194,13 +194,6 @@ impl RawSettings {
                 "expected sqlite://PATH or postgres://USER@HOST/DB",
             ));
         }
-        let first_retry = self.delivery_first_retry_seconds.unwrap_or(10);
-        if first_retry == 0 || first_retry > 3600 {
-            return Err(invalid(
-                "delivery_first_retry_seconds",
-                "expected between 1 and 3600",
-            ));
-        }
         let in_range = |setting: &str, value: Option<u64>, default: u64, low: u64, high: u64| {
             let value = value.unwrap_or(default);
             if value < low || value > high {
@@ -211,6 +204,13 @@ impl RawSettings {
             }
             Ok(value)
         };
+        let first_retry = in_range(
+            "delivery_first_retry_seconds",
+            self.delivery_first_retry_seconds,
+            10,
+            1,
+            3600,
+        )?;
         let concurrency = in_range(
             "delivery_instance_concurrency",
             self.delivery_instance_concurrency,

@@ -23,7 +23,8 @@ pub struct AppState {
     pub delivery_bell: Arc<Notify>,
     /// Delivery counters of this process, for `/metrics`.
     pub delivery_metrics: Arc<DeliveryMetrics>,
-    /// When each remote instance was last checked for revival (see `delivery::revive`).
+    /// The instances this process believes unavailable, to revive when they write to us
+    /// (see `delivery::revive`).
     pub delivery_revivals: Arc<Revivals>,
 }
 

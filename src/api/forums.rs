@@ -11,10 +11,9 @@ use axum::{
     Json,
 };
 
-use super::{created, json_object, member, required_string, string_field};
+use super::{add_problems, created, json_object, member, required_string, string_field};
 use crate::{
     error::Error,
-    model::ActorKind,
     model::Role,
     service::{actors, members, profiles},
     state::AppState,
@@ -32,12 +31,10 @@ pub async fn create(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Re
         let name = required_string(&input, "name", &mut problems);
         let title = required_string(&input, "title", &mut problems);
         let summary = string_field(&input, "summary", &mut problems).unwrap_or_default();
-        // Then what the rules say of the values given, for the fields not already wrong.
-        for problem in actors::forum_problems(&name, &title, &summary) {
-            if !problems.iter().any(|known| known.field == problem.field) {
-                problems.push(problem);
-            }
-        }
+        add_problems(
+            &mut problems,
+            actors::forum_problems(&name, &title, &summary),
+        );
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
@@ -64,32 +61,19 @@ pub async fn update(
     };
     let result = async {
         members::require_role(&member, &[Role::Admin])?;
-        let forum = data
-            .db
-            .local_actor_by_name(&name)
-            .await?
-            .filter(|actor| actor.kind == ActorKind::Group)
-            .ok_or(Error::NotFound)?;
         let input = json_object(&body)?;
         let mut problems = Vec::new();
         let title = string_field(&input, "title", &mut problems);
         let summary = string_field(&input, "summary", &mut problems);
-        for problem in actors::forum_problems(
-            &forum.name,
-            title.as_deref().unwrap_or(&forum.display_name),
-            summary.as_deref().unwrap_or(""),
-        ) {
-            if !problems.iter().any(|known| known.field == problem.field) {
-                problems.push(problem);
-            }
-        }
+        let rules =
+            profiles::forum_update_problems(&data, &name, title.as_deref(), summary.as_deref());
+        add_problems(&mut problems, rules.await?);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let title = title.unwrap_or_else(|| forum.display_name.clone());
         let update =
-            profiles::update_profile(&data, &forum.name, &title, summary.as_deref()).await?;
-        tracing::info!(forum = %forum.name, by = %member.name, "forum updated");
+            profiles::update_forum(&data, &name, title.as_deref(), summary.as_deref()).await?;
+        tracing::info!(forum = %update.actor.name, by = %member.name, "forum updated");
         Ok(Json(serde_json::json!({
             "id": data.actor_url(&update.actor),
             "url": data.url(&format!("/@{}", update.actor.name)),

@@ -96,6 +96,16 @@ fn required_string(
     value.unwrap_or_default()
 }
 
+/// Adds what the rules say of the values (`rules`) to the type problems already found, for the
+/// fields not already named.
+fn add_problems(problems: &mut Vec<FieldError>, rules: Vec<FieldError>) {
+    for problem in rules {
+        if !problems.iter().any(|known| known.field == problem.field) {
+            problems.push(problem);
+        }
+    }
+}
+
 /// 201 Created with `{id, url}` and a `Location` header.
 fn created(id: &str, url: &str) -> Response {
     let mut response = (

@@ -51,16 +51,14 @@ pub async fn run(config: Config, command: ForumCommand) -> anyhow::Result<()> {
             title,
             summary,
         } => {
-            let is_forum = state
-                .db
-                .local_actor_by_name(&name)
-                .await?
-                .is_some_and(|actor| actor.kind == ActorKind::Group);
-            if !is_forum {
-                anyhow::bail!("there is no forum named {name:?}");
-            }
-            let update =
-                profiles::update_profile(&state, &name, &title, summary.as_deref()).await?;
+            let update = profiles::update_forum(&state, &name, Some(&title), summary.as_deref())
+                .await
+                .map_err(|err| match err {
+                    crate::error::Error::NotFound => {
+                        anyhow::anyhow!("there is no forum named {name:?}")
+                    }
+                    other => other.into(),
+                })?;
             println!(
                 "Updated forum {}; queued {} deliveries to its followers.",
                 update.actor.name, update.deliveries

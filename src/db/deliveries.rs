@@ -282,21 +282,6 @@ impl Db {
             .await
     }
 
-    /// Deliveries by state: (pending, delivered, refused, given up), records still kept.
-    pub async fn count_deliveries_by_state(&self) -> Result<[i64; 4], sqlx::Error> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut counts = [0; 4];
-        for row in rows {
-            let state: i64 = row.try_get("state")?;
-            if let Some(slot) = usize::try_from(state).ok().and_then(|s| counts.get_mut(s)) {
-                *slot = row.try_get("n")?;
-            }
-        }
-        Ok(counts)
-    }
-
     /// Where the activity `ap_id` went, instance by instance.
     pub async fn delivery_records(&self, ap_id: &str) -> Result<Vec<DeliveryRecord>, sqlx::Error> {
         let rows = sqlx::query(

@@ -66,15 +66,6 @@ pub struct OutcomeBatch {
     pub instances: Vec<InstanceUpdate>,
 }
 
-impl OutcomeBatch {
-    pub fn is_empty(&self) -> bool {
-        self.finished.is_empty()
-            && self.retried.is_empty()
-            && self.gone_actors.is_empty()
-            && self.instances.is_empty()
-    }
-}
-
 const CHUNK: usize = 300;
 
 /// `next_attempt_at` of an instance with nothing to send. Enqueueing sets it back to 0.
@@ -376,7 +367,8 @@ impl Db {
         rows.iter().map(status_from_row).collect()
     }
 
-    /// Makes an instance due now (an operator's retry, or a sign that it is back).
+    /// Makes a backed-off instance due now (an operator's retry); false if it has nothing to
+    /// send or is unknown.
     pub async fn make_instance_due(&self, instance: &str) -> Result<bool, sqlx::Error> {
         let sql = format!(
             "UPDATE delivery_instances SET next_attempt_at = 0 \

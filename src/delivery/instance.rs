@@ -4,7 +4,6 @@
 //! memory: the signer's parsed key and the activity's body, each read once for many deliveries.
 
 use std::{
-    collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -14,6 +13,7 @@ use futures::StreamExt;
 use url::Url;
 
 use super::{
+    cache::SmallCache,
     metrics::ResultKind,
     recorder::{Outcome, OutcomeSender},
     retry,
@@ -232,7 +232,7 @@ async fn payload(
     context: &WorkerContext,
     activity: i64,
 ) -> Result<Option<(Bytes, Arc<str>)>, sqlx::Error> {
-    if let Some(found) = context.payloads.get(activity) {
+    if let Some(found) = context.payloads.0.get(activity) {
         return Ok(Some(found));
     }
     let Some(json) = context.state.db.outbound_payload(activity).await? else {
@@ -240,7 +240,10 @@ async fn payload(
     };
     let body = Bytes::from(json);
     let digest: Arc<str> = body_digest(&body).into();
-    context.payloads.put(activity, body.clone(), digest.clone());
+    context
+        .payloads
+        .0
+        .put(activity, (body.clone(), digest.clone()));
     Ok(Some((body, digest)))
 }
 
@@ -272,45 +275,12 @@ async fn signing_key(
         .map_err(|err| SendResult::Undeliverable(err.to_string()))
 }
 
-/// Bodies of activities being delivered, by outbound row id, for a short while: what people
-/// wrote is not kept in memory longer than a fan-out needs it. Bounded in size too: cleared whole
-/// when it holds [`PayloadCache::CAPACITY`] activities (a miss only costs one read).
-#[derive(Default)]
-pub(super) struct PayloadCache {
-    bodies: std::sync::Mutex<HashMap<i64, CachedBody>>,
-}
+/// Bodies of activities being delivered, by outbound row id, with their digest, for a minute:
+/// what people wrote is not kept in memory longer than a fan-out needs it.
+pub(super) struct PayloadCache(SmallCache<(Bytes, Arc<str>)>);
 
-type CachedBody = (Bytes, Arc<str>, Instant);
-
-impl PayloadCache {
-    const CAPACITY: usize = 1024;
-    const KEEP: Duration = Duration::from_secs(60);
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, CachedBody>> {
-        self.bodies
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn get(&self, activity: i64) -> Option<(Bytes, Arc<str>)> {
-        let mut bodies = self.lock();
-        match bodies.get(&activity) {
-            Some((body, digest, at)) if at.elapsed() < Self::KEEP => {
-                Some((body.clone(), digest.clone()))
-            }
-            Some(_) => {
-                bodies.remove(&activity);
-                None
-            }
-            None => None,
-        }
-    }
-
-    fn put(&self, activity: i64, body: Bytes, digest: Arc<str>) {
-        let mut bodies = self.lock();
-        if bodies.len() >= Self::CAPACITY {
-            bodies.clear();
-        }
-        bodies.insert(activity, (body, digest, Instant::now()));
+impl Default for PayloadCache {
+    fn default() -> PayloadCache {
+        PayloadCache(SmallCache::new(1024, Some(Duration::from_secs(60))))
     }
 }

@@ -5,16 +5,14 @@
 //!
 //! Parsed keys are cached per signing actor: parsing a PEM key costs far more than a signature.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::{Arc, Mutex},
-    time::SystemTime,
-};
+use std::{collections::BTreeMap, sync::Arc, time::SystemTime};
 
 use aws_lc_rs::{rand::SystemRandom, signature::RsaKeyPair};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use sha2::{Digest, Sha256};
 use url::Url;
+
+use super::cache::SmallCache;
 
 /// A local actor's private key, parsed, with the key id other servers fetch to verify.
 pub struct SigningKey {
@@ -137,11 +135,13 @@ pub fn sign_post(
     })
 }
 
-/// Parsed keys by local actor id. Bounded: cleared whole if it ever holds more than
-/// [`KeyCache::CAPACITY`] keys (there is one key per local actor).
-#[derive(Default)]
-pub struct KeyCache {
-    keys: Mutex<HashMap<i64, Arc<SigningKey>>>,
+/// Parsed keys by local actor id (there is one key per local actor). Bounded.
+pub struct KeyCache(SmallCache<Arc<SigningKey>>);
+
+impl Default for KeyCache {
+    fn default() -> KeyCache {
+        KeyCache(SmallCache::new(Self::CAPACITY, None))
+    }
 }
 
 impl KeyCache {
@@ -149,7 +149,7 @@ impl KeyCache {
 
     /// The cached key of `actor_id`, if parsed before.
     pub fn get(&self, actor_id: i64) -> Option<Arc<SigningKey>> {
-        self.lock().get(&actor_id).cloned()
+        self.0.get(actor_id)
     }
 
     /// The cached key of `actor_id`, or the one `load` parses (then cached).
@@ -158,23 +158,12 @@ impl KeyCache {
         actor_id: i64,
         load: impl FnOnce() -> Result<SigningKey, KeyError>,
     ) -> Result<Arc<SigningKey>, KeyError> {
-        if let Some(key) = self.lock().get(&actor_id) {
-            return Ok(key.clone());
+        if let Some(key) = self.get(actor_id) {
+            return Ok(key);
         }
         let key = Arc::new(load()?);
-        let mut keys = self.lock();
-        if keys.len() >= Self::CAPACITY {
-            keys.clear();
-        }
-        keys.insert(actor_id, key.clone());
+        self.0.put(actor_id, key.clone());
         Ok(key)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<SigningKey>>> {
-        // A panic while holding the lock cannot leave the map inconsistent: use it as it is.
-        self.keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -18,7 +18,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use reqwest::redirect::Policy;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -37,8 +36,6 @@ use crate::{
 pub(super) const PAGE: i64 = 64;
 /// How often to look for due work when nothing rings the bell (retries, other processes).
 const POLL: Duration = Duration::from_secs(1);
-/// Timeout of each delivery request, connection included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the set of unavailable instances (for revival) is reloaded from the database.
 const RELOAD_UNAVAILABLE_EVERY: Duration = Duration::from_secs(60);
 /// How often delivered records older than the retention are pruned.
@@ -72,7 +69,7 @@ impl DeliveryWorker {
             }
             None => None,
         };
-        let client = delivery_client(&state)?;
+        let client = crate::federation::http_client(&state.config)?;
         let (outcomes, recorder) = recorder::spawn(
             state.db.clone(),
             worker_id.clone(),
@@ -170,28 +167,6 @@ async fn own_sqlite_queue(database_path: &str) -> Result<std::fs::File> {
             }
         }
     }
-}
-
-/// The HTTP client of deliveries: connections pooled and reused, no redirects, bounded time,
-/// and (outside insecure mode) no loopback or private addresses.
-fn delivery_client(state: &AppState) -> Result<reqwest::Client> {
-    let insecure = state.config.insecure_federation;
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(REQUEST_TIMEOUT)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(8)
-        .user_agent(format!(
-            "Rounds/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            state.config.base_url()
-        ))
-        .dns_resolver(
-            activitypub_federation::resolver::ValidatingDnsResolver::new(Vec::new(), !insecure),
-        )
-        .build()
-        .map_err(|err| Error::Internal(format!("delivery http client: {err}")))
 }
 
 async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {

@@ -20,10 +20,33 @@ use activitypub_federation::{
 };
 use reqwest::redirect::Policy;
 
-use crate::{error::Error, federation::objects::local_actor::ApubLocalActor, state::AppState};
+use crate::{
+    config::Config, error::Error, federation::objects::local_actor::ApubLocalActor, state::AppState,
+};
 
 /// Timeout of every outgoing request (fetches and deliveries).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The HTTP client of every outgoing request (fetches and deliveries): no redirects, bounded
+/// time, our User-Agent, connections pooled per host, and (outside insecure mode) no loopback or
+/// private addresses.
+pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(REQUEST_TIMEOUT)
+        .user_agent(format!(
+            "Rounds/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            config.base_url()
+        ))
+        .dns_resolver(ValidatingDnsResolver::new(
+            Vec::new(),
+            !config.insecure_federation,
+        ))
+        .build()
+        .map_err(|err| Error::Internal(format!("http client: {err}")))
+}
 
 /// Builds the library's configuration: our domain, our HTTP client, signed fetches by the
 /// instance actor. Insecure federation turns on the library's debug mode (http ids, explicit
@@ -33,18 +56,7 @@ pub async fn federation_config(
     instance_actor: &ApubLocalActor,
 ) -> Result<FederationConfig<AppState>, Error> {
     let insecure = state.config.insecure_federation;
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(REQUEST_TIMEOUT)
-        .user_agent(format!(
-            "Rounds/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            state.config.base_url()
-        ))
-        .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !insecure))
-        .build()
-        .map_err(|err| Error::Internal(format!("http client: {err}")))?;
+    let client = http_client(&state.config)?;
     FederationConfig::builder()
         .domain(state.config.domain.clone())
         .app_data(state)

@@ -1,12 +1,10 @@
 //! Members' access to the API: bearer tokens (created from the command line or by a member,
 //! stored as SHA-256 hashes, shown once, revocable) and the role each action needs.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sha2::{Digest, Sha256};
-
+use super::secrets::{random_secret, secret_hash};
 use crate::{
     db::{tokens::TokenInfo, Db},
-    error::{Error, Result},
+    error::{Error, FieldError, Result},
     model::{ActorKind, LocalActor, Role},
 };
 
@@ -26,27 +24,30 @@ impl std::fmt::Debug for NewToken {
     }
 }
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+/// The longest token label accepted.
+pub const MAX_LABEL: usize = 100;
 
 /// Creates a token for the member `name`.
 pub async fn create_token(db: &Db, name: &str, label: &str) -> Result<NewToken> {
+    if label.trim().chars().count() > MAX_LABEL {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "label",
+            format!("at most {MAX_LABEL} characters"),
+        )]));
+    }
     let member = db
         .local_actor_by_name(name)
         .await?
         .filter(|actor| actor.kind == ActorKind::Person)
         .ok_or(Error::NotFound)?;
-    let secret: [u8; 32] = rand::random();
-    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let token = format!("{TOKEN_PREFIX}{}", random_secret());
     let label = match label.trim() {
         "" => "unnamed",
         label => label,
     };
-    let id = db.insert_api_token(member.id, &hash(&token), label).await?;
+    let id = db
+        .insert_api_token(member.id, &secret_hash(&token), label)
+        .await?;
     Ok(NewToken { id, token })
 }
 
@@ -59,7 +60,7 @@ pub async fn authenticate(db: &Db, authorization: Option<&str>) -> Result<LocalA
         .map(str::trim)
         .filter(|token| token.starts_with(TOKEN_PREFIX) && token.len() < 200)
         .ok_or_else(unauthorized)?;
-    db.member_by_token_hash(&hash(token))
+    db.member_by_token_hash(&secret_hash(token))
         .await?
         .ok_or_else(unauthorized)
 }

@@ -5,4 +5,5 @@ pub mod actors;
 pub mod follows;
 pub mod members;
 pub mod profiles;
+pub mod secrets;
 pub mod sessions;

@@ -4,9 +4,10 @@
 use crate::{
     db::Db,
     delivery::{self, Recipient},
-    error::{Error, Result},
+    error::{Error, FieldError, Result},
     federation::{activities::update_actor::UpdateActor, objects::local_actor::ApubLocalActor},
-    model::LocalActor,
+    model::{ActorKind, LocalActor},
+    service::actors::forum_problems,
     state::AppState,
 };
 
@@ -58,4 +59,52 @@ pub async fn update_profile(
         activity_id: update.id,
         deliveries,
     })
+}
+
+/// The forum `name` (404 if it is not one) and what is wrong with the change, field by field.
+async fn forum_and_problems(
+    state: &AppState,
+    name: &str,
+    title: Option<&str>,
+    summary: Option<&str>,
+) -> Result<(LocalActor, Vec<FieldError>)> {
+    let forum = state
+        .db
+        .local_actor_by_name(name)
+        .await?
+        .filter(|actor| actor.kind == ActorKind::Group)
+        .ok_or(Error::NotFound)?;
+    let problems = forum_problems(
+        name,
+        title.unwrap_or(&forum.display_name),
+        summary.unwrap_or(&forum.summary),
+    );
+    Ok((forum, problems))
+}
+
+/// What is wrong with a change to the forum `name` (field by field, as for a new forum); 404 if
+/// `name` is not a forum. Writes nothing.
+pub async fn forum_update_problems(
+    state: &AppState,
+    name: &str,
+    title: Option<&str>,
+    summary: Option<&str>,
+) -> Result<Vec<FieldError>> {
+    Ok(forum_and_problems(state, name, title, summary).await?.1)
+}
+
+/// Changes a forum's title and/or summary (what is not given stays), validated as a new forum's
+/// are (422 field by field), and queues the `Update` to its followers. 404 if `name` is not a
+/// forum.
+pub async fn update_forum(
+    state: &AppState,
+    name: &str,
+    title: Option<&str>,
+    summary: Option<&str>,
+) -> Result<ProfileUpdate> {
+    let (forum, problems) = forum_and_problems(state, name, title, summary).await?;
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    update_profile(state, name, title.unwrap_or(&forum.display_name), summary).await
 }

@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sha2::{Digest, Sha256};
 
+use super::secrets::{random_secret, secret_hash};
 use crate::{
     db::{now_millis, Db},
     error::{Error, Result},
@@ -26,18 +25,6 @@ impl std::fmt::Debug for NewSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("NewSession(..)")
     }
-}
-
-/// A random URL-safe secret of 32 bytes.
-pub fn random_secret() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
-fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// The hash of a random password, made once: what an unknown name is checked against.
@@ -86,7 +73,7 @@ pub async fn log_in(db: &Db, name: &str, password: &str) -> Result<NewSession> {
     let cookie = random_secret();
     let csrf = random_secret();
     let expires_at = now_millis() + i64::try_from(SESSION_LIFETIME.as_millis()).unwrap_or(0);
-    db.insert_web_session(member.id, &hash(&cookie), &csrf, expires_at)
+    db.insert_web_session(member.id, &secret_hash(&cookie), &csrf, expires_at)
         .await?;
     tracing::info!(member = %member.name, "logged in");
     Ok(NewSession { cookie, csrf })
@@ -94,12 +81,12 @@ pub async fn log_in(db: &Db, name: &str, password: &str) -> Result<NewSession> {
 
 /// The member and CSRF token of the session a cookie names, if it is live.
 pub async fn session(db: &Db, cookie: &str) -> Result<Option<(LocalActor, String)>> {
-    Ok(db.web_session(&hash(cookie)).await?)
+    Ok(db.web_session(&secret_hash(cookie)).await?)
 }
 
 /// Ends the session a cookie names.
 pub async fn log_out(db: &Db, cookie: &str) -> Result<()> {
-    Ok(db.delete_web_session(&hash(cookie)).await?)
+    Ok(db.delete_web_session(&secret_hash(cookie)).await?)
 }
 
 /// Compares a submitted CSRF token with the expected one, in constant time.

@@ -14,7 +14,7 @@ use super::{escape, page};
 use crate::{
     error::{Error, Result},
     model::{LocalActor, Role},
-    service::{members, sessions},
+    service::{members, secrets, sessions},
     state::AppState,
 };
 
@@ -73,7 +73,7 @@ fn login_form(csrf: &str, message: &str) -> String {
 pub async fn login_page(data: Data<AppState>, headers: HeaderMap) -> Response {
     let csrf = cookie(&headers, LOGIN_CSRF_COOKIE)
         .filter(|value| value.len() == 43)
-        .map_or_else(sessions::random_secret, str::to_string);
+        .map_or_else(secrets::random_secret, str::to_string);
     let mut response = private(StatusCode::OK, "Log in", &login_form(&csrf, ""));
     response.headers_mut().append(
         header::SET_COOKIE,
