@@ -16,3 +16,8 @@ pub fn secret_hash(secret: &str) -> String {
         .map(|byte| format!("{byte:02x}"))
         .collect()
 }
+
+/// Whether two secrets are equal, compared in constant time (no timing tells how much matched).
+pub fn same_secret(expected: &str, given: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_ok()
+}

@@ -99,7 +99,7 @@ pub async fn log_in(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !sessions::csrf_matches(expected, &form.csrf) {
+    if expected.is_empty() || !secrets::same_secret(expected, &form.csrf) {
         return Error::Forbidden("the form has expired; load the page again".into())
             .into_response();
     }
@@ -147,7 +147,7 @@ async fn submitted_by(
     let Some((member, csrf)) = logged_in(data, headers).await? else {
         return Ok(None);
     };
-    if !sessions::csrf_matches(&csrf, submitted_csrf) {
+    if !secrets::same_secret(&csrf, submitted_csrf) {
         return Err(Error::Forbidden(
             "the form has expired; load the page again".into(),
         ));
@@ -253,7 +253,7 @@ pub async fn log_out(
         let Some((_, csrf)) = logged_in(&data, &headers).await? else {
             return Ok(Redirect::to("/").into_response());
         };
-        if !sessions::csrf_matches(&csrf, &form.csrf) {
+        if !secrets::same_secret(&csrf, &form.csrf) {
             return Err(Error::Forbidden(
                 "the form has expired; load the page again".into(),
             ));

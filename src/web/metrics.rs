@@ -11,6 +11,7 @@ use axum::{
 use crate::{
     delivery::metrics::QueueGauges,
     error::{Error, Result},
+    service::secrets,
     state::AppState,
 };
 
@@ -23,9 +24,7 @@ pub async fn metrics(data: Data<AppState>, headers: HeaderMap) -> Result<Respons
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or("");
-    if aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), expected.as_bytes())
-        .is_err()
-    {
+    if !secrets::same_secret(expected, given) {
         let mut response =
             (StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
         response.headers_mut().insert(
