@@ -24,6 +24,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .merge(web::router())
         .merge(api::router())
         .merge(federation::routes::router())
+        .merge(federation::post_routes::router())
         .merge(federation::discovery::router())
         .layer(FederationMiddleware::new(federation))
 }

@@ -5,6 +5,7 @@
 
 mod forums;
 mod openapi;
+mod posts;
 mod tokens;
 
 use activitypub_federation::config::Data;
@@ -32,6 +33,14 @@ pub fn router() -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/forums", post(forums::create))
         .route("/api/v1/forums/{name}", patch(forums::update))
+        .route("/api/v1/forums/{name}/threads", post(posts::create_thread))
+        .route("/api/v1/journal", post(posts::create_article))
+        .route("/api/v1/webinars", post(posts::create_event))
+        .route(
+            "/api/v1/posts/{id}",
+            patch(posts::update).delete(posts::delete),
+        )
+        .route("/api/v1/posts/{id}/replies", post(posts::create_reply))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
 }

@@ -40,7 +40,7 @@ fn local_from_row(row: &AnyRow) -> Result<LocalActor, sqlx::Error> {
     })
 }
 
-fn decode_error(column: &str, value: &str) -> sqlx::Error {
+pub(super) fn decode_error(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
         index: column.to_string(),
         source: format!("unexpected value {value:?}").into(),
@@ -159,6 +159,27 @@ impl Db {
         let sql = format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE ap_id = $1");
         let row = sqlx::query(&sql)
             .bind(ap_id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(remote_from_row).transpose()
+    }
+}
+
+impl Db {
+    /// A known remote actor by handle: its `preferredUsername` (compared without case) on
+    /// `instance` (host:port).
+    pub async fn remote_actor_by_handle(
+        &self,
+        user: &str,
+        instance: &str,
+    ) -> Result<Option<RemoteActor>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {REMOTE_COLUMNS} FROM remote_actors \
+             WHERE LOWER(preferred_username) = $1 AND instance = $2 ORDER BY id LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(user.to_lowercase())
+            .bind(instance.to_lowercase())
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(remote_from_row).transpose()

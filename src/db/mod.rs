@@ -10,6 +10,7 @@ pub mod actors;
 pub mod deliveries;
 pub mod delivery_instances;
 pub mod follows;
+pub mod posts;
 pub mod received;
 pub mod sessions;
 pub mod tokens;

@@ -162,6 +162,7 @@ async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
 /// `GET /nodeinfo/2.1`
 async fn nodeinfo(data: Data<AppState>) -> Result<Response> {
     let members = data.db.count_local_actors(ActorKind::Person).await?;
+    let local_posts = data.db.count_local_posts().await?;
     let body = json!({
         "version": "2.1",
         "software": {
@@ -174,7 +175,7 @@ async fn nodeinfo(data: Data<AppState>) -> Result<Response> {
         "openRegistrations": false,
         "usage": {
             "users": { "total": members },
-            "localPosts": 0,
+            "localPosts": local_posts,
         },
         "metadata": {
             "nodeName": "Society for Participatory Medicine",

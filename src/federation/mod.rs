@@ -10,6 +10,7 @@ pub mod activities;
 pub mod discovery;
 pub mod inbox;
 pub mod objects;
+pub mod post_routes;
 pub mod routes;
 pub mod signatures;
 

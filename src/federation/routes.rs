@@ -13,10 +13,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use url::Url;
 
-use super::{inbox, objects::local_actor::ApubLocalActor, ACTIVITY_JSON};
+use super::{
+    activities::{announce::announce_activity, create_post::create_post},
+    inbox,
+    objects::local_actor::ApubLocalActor,
+    ACTIVITY_JSON,
+};
 use crate::{
     error::{Error, Result},
-    model::LocalActor,
+    model::{ActorKind, LocalActor},
     state::AppState,
     web,
 };
@@ -117,7 +122,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     /// `None` for the collection itself, `Some(n)` (1-based) for a page; 400 when malformed.
-    fn page(&self) -> Result<Option<i64>> {
+    pub fn page(&self) -> Result<Option<i64>> {
         match &self.page {
             None => Ok(None),
             Some(text) => match text.parse::<i64>() {
@@ -129,7 +134,7 @@ impl PageQuery {
 }
 
 /// An OrderedCollection, or one of its pages, in Mastodon's shape.
-fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
+pub fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
     let page_url = |n: i64| format!("{id}?page={n}");
     match page {
         None => json!({
@@ -186,8 +191,8 @@ async fn followers(
     ))
 }
 
-/// `GET /actors/{name}/outbox[?page=N]`: the actor's public activities. Nothing is published
-/// yet (publishing arrives with its own issue), so it is an empty, paged collection.
+/// `GET /actors/{name}/outbox[?page=N]`: what the actor published, newest first: its
+/// `Create`s; for a forum, its `Announce`s of every public post in its conversations.
 async fn outbox(
     data: Data<AppState>,
     Path(name): Path<String>,
@@ -197,14 +202,36 @@ async fn outbox(
     let row = find_actor(&data, &name).await?;
     let page = query.page()?;
     let id = data.url(&format!("/actors/{}/outbox", row.name));
+    let group = row.kind == ActorKind::Group;
+    let (posts, total) = match page {
+        Some(n) => {
+            data.db
+                .outbox_posts(row.id, group, PAGE_SIZE, (n - 1) * PAGE_SIZE)
+                .await?
+        }
+        None => (
+            Vec::new(),
+            data.db.outbox_posts(row.id, group, 0, 0).await?.1,
+        ),
+    };
+    let mut items = Vec::with_capacity(posts.len());
+    for post in &posts {
+        let object = super::post_routes::object_json_of(&data, post).await?;
+        let create = create_post(&object);
+        items.push(if group {
+            announce_activity(&data.actor_url(&row), &create).embedded()
+        } else {
+            create.embedded()
+        });
+    }
     Ok(activity_response(
         negotiate_json(&headers),
-        &collection(&id, 0, page, Vec::new()),
+        &collection(&id, total, page, items),
     ))
 }
 
 /// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
-fn negotiate_json(headers: &HeaderMap) -> Representation {
+pub fn negotiate_json(headers: &HeaderMap) -> Representation {
     match negotiate(headers) {
         Representation::Html => Representation::ActivityJson,
         other => other,

@@ -4,6 +4,9 @@
 pub mod actors;
 pub mod follows;
 pub mod members;
+pub mod mentions;
+pub mod post_rules;
 pub mod profiles;
+pub mod publishing;
 pub mod secrets;
 pub mod sessions;

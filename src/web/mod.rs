@@ -21,6 +21,7 @@ use crate::{
 
 pub mod account;
 pub mod metrics;
+pub mod posts;
 
 const ICON: &[u8] = include_bytes!("icon.png");
 

@@ -2,10 +2,15 @@
 //! `InboxActivity` is what every inbox accepts.
 
 pub mod accept;
+pub mod announce;
+pub mod create_post;
+pub mod delete_post;
 pub mod follow;
 pub mod ignored;
+pub mod outgoing;
 pub mod undo_follow;
 pub mod update_actor;
+pub mod update_post;
 
 use activitypub_federation::{config::Data, traits::Activity};
 use serde::Deserialize;

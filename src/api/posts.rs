@@ -1,0 +1,163 @@
+//! Publishing through the API (members with a bearer token): threads in forums, replies,
+//! journal announcements and webinars (`POST`), and changes to any of them by id
+//! (`PATCH` / `DELETE /api/v1/posts/{id}`, where `{id}` is the number at the end of the
+//! post's URL). Every create answers 201 with `{id, url}`.
+
+use activitypub_federation::config::Data;
+use axum::{
+    body::Bytes,
+    extract::Path,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{Map, Value};
+
+use super::{created, json_object, member, string_field};
+use crate::{
+    error::{Error, FieldError, Result},
+    service::{
+        post_rules::Draft,
+        publishing::{self, Place},
+    },
+    state::AppState,
+};
+
+/// Every field a draft may have, read by type; a wrong type is a field error.
+fn draft_from(input: &Map<String, Value>) -> Result<Draft> {
+    let mut problems = Vec::new();
+    let mut text = |field| string_field(input, field, &mut problems);
+    let mut draft = Draft {
+        title: text("title"),
+        summary: text("summary"),
+        body: text("body"),
+        content_warning: text("content_warning"),
+        link: text("link"),
+        doi: text("doi"),
+        starts_at: text("starts_at"),
+        ends_at: text("ends_at"),
+        timezone: text("timezone"),
+        join_url: text("join_url"),
+        ..Draft::default()
+    };
+    match input.get("tags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            draft.tags = Some(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        Some(_) => problems.push(FieldError::new("tags", "must be an array of strings")),
+    }
+    match input.get("capacity") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(number)) if number.as_i64().is_some() => {
+            draft.capacity = number.as_i64()
+        }
+        Some(_) => problems.push(FieldError::new("capacity", "must be a whole number")),
+    }
+    if problems.is_empty() {
+        Ok(draft)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+async fn publish_at(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    place: Place<'_>,
+    body: Bytes,
+) -> Response {
+    let member = match member(&data, &headers).await {
+        Ok(member) => member,
+        Err(response) => return response,
+    };
+    let result = async {
+        let draft = draft_from(&json_object(&body)?)?;
+        let published = publishing::publish(&data, &member, place, &draft).await?;
+        Ok(created(published.id.as_str(), published.id.as_str()))
+    }
+    .await;
+    result.unwrap_or_else(|err: Error| err.into_response())
+}
+
+/// `POST /api/v1/forums/{name}/threads`
+pub async fn create_thread(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    publish_at(data, headers, Place::Forum(&name), body).await
+}
+
+/// `POST /api/v1/posts/{id}/replies`
+pub async fn create_reply(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    match post_number(&id) {
+        Ok(id) => publish_at(data, headers, Place::ReplyTo(id), body).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `POST /api/v1/journal`
+pub async fn create_article(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    publish_at(data, headers, Place::Journal, body).await
+}
+
+/// `POST /api/v1/webinars`
+pub async fn create_event(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    publish_at(data, headers, Place::Webinars, body).await
+}
+
+/// `PATCH /api/v1/posts/{id}`: the fields given replace the post's; 200 with `{id, url}`.
+pub async fn update(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let member = match member(&data, &headers).await {
+        Ok(member) => member,
+        Err(response) => return response,
+    };
+    let result = async {
+        let id = post_number(&id)?;
+        let changes = draft_from(&json_object(&body)?)?;
+        let edited = publishing::edit(&data, &member, id, changes).await?;
+        Ok(Json(serde_json::json!({ "id": edited.id, "url": edited.id })).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|err: Error| err.into_response())
+}
+
+/// `DELETE /api/v1/posts/{id}`: 204.
+pub async fn delete(data: Data<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let member = match member(&data, &headers).await {
+        Ok(member) => member,
+        Err(response) => return response,
+    };
+    let result = async {
+        publishing::delete(&data, &member, post_number(&id)?).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|err: Error| err.into_response())
+}
+
+/// A post number from the path; 404 when it is not one.
+fn post_number(text: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Error::NotFound)
+}

@@ -1,0 +1,539 @@
+//! SQL for posts (threads, replies, journal announcements, webinars) and webinar participants.
+//!
+//! "Visible" everywhere here means public and not deleted: what public pages, collections and
+//! feeds may show.
+
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use super::{actors::decode_error, now_millis, Db};
+use crate::model::{Author, Post, PostDetails, PostKind, Visibility};
+
+/// What is needed to store a new post.
+pub struct NewPost<'a> {
+    pub ap_id: Option<&'a str>,
+    pub kind: PostKind,
+    pub author_local_id: Option<i64>,
+    pub author_remote_id: Option<i64>,
+    pub audience_id: i64,
+    pub root_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub content: PostContent<'a>,
+    pub visibility: Visibility,
+    pub remote_url: Option<&'a str>,
+    pub published_at: i64,
+}
+
+/// The words and fields of a post: what an edit replaces.
+pub struct PostContent<'a> {
+    pub title: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub content_warning: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub content_html: &'a str,
+    pub details: &'a PostDetails,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+}
+
+const POST_SELECT: &str = "SELECT p.id, p.ap_id, p.kind, p.author_local_id, p.author_remote_id, \
+     p.audience_id, aud.name AS audience_name, p.root_id, p.parent_id, p.title, p.summary, \
+     p.content_warning, p.source, p.content_html, p.visibility, p.details, p.starts_at, \
+     p.ends_at, p.remote_url, p.published_at, p.updated_at, p.deleted_at, \
+     la.name AS local_name, la.display_name AS local_display_name, ra.ap_id AS remote_ap_id, \
+     ra.display_name AS remote_display_name, ra.preferred_username AS remote_username, \
+     ra.instance AS remote_instance \
+     FROM posts p JOIN local_actors aud ON aud.id = p.audience_id \
+     LEFT JOIN local_actors la ON la.id = p.author_local_id \
+     LEFT JOIN remote_actors ra ON ra.id = p.author_remote_id";
+
+const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL";
+
+fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let visibility: String = row.try_get("visibility")?;
+    let details: String = row.try_get("details")?;
+    let author = match (
+        row.try_get::<Option<i64>, _>("author_local_id")?,
+        row.try_get::<Option<i64>, _>("author_remote_id")?,
+    ) {
+        (Some(id), _) => Author::Local {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("local_name")?
+                .unwrap_or_default(),
+            display_name: row
+                .try_get::<Option<String>, _>("local_display_name")?
+                .unwrap_or_default(),
+        },
+        (None, Some(id)) => Author::Remote {
+            id,
+            ap_id: row
+                .try_get::<Option<String>, _>("remote_ap_id")?
+                .unwrap_or_default(),
+            display_name: row.try_get("remote_display_name")?,
+            preferred_username: row.try_get("remote_username")?,
+            instance: row
+                .try_get::<Option<String>, _>("remote_instance")?
+                .unwrap_or_default(),
+        },
+        (None, None) => return Err(decode_error("author", "none")),
+    };
+    Ok(Post {
+        id: row.try_get("id")?,
+        ap_id: row.try_get("ap_id")?,
+        kind: PostKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+        author,
+        audience_id: row.try_get("audience_id")?,
+        audience_name: row.try_get("audience_name")?,
+        root_id: row.try_get("root_id")?,
+        parent_id: row.try_get("parent_id")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        content_warning: row.try_get("content_warning")?,
+        source: row.try_get("source")?,
+        content_html: row.try_get("content_html")?,
+        visibility: Visibility::parse(&visibility)
+            .ok_or_else(|| decode_error("visibility", &visibility))?,
+        details: serde_json::from_str(&details).map_err(|_| decode_error("details", "json"))?,
+        starts_at: row.try_get("starts_at")?,
+        ends_at: row.try_get("ends_at")?,
+        remote_url: row.try_get("remote_url")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+fn details_json(details: &PostDetails) -> String {
+    serde_json::to_string(details).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn posts_from_rows(rows: &[AnyRow]) -> Result<Vec<Post>, sqlx::Error> {
+    rows.iter().map(post_from_row).collect()
+}
+
+impl Db {
+    /// Stores a post in the caller's transaction; returns its row id.
+    pub async fn insert_post(
+        conn: &mut AnyConnection,
+        post: &NewPost<'_>,
+    ) -> Result<i64, sqlx::Error> {
+        let content = &post.content;
+        let row = sqlx::query(
+            "INSERT INTO posts (ap_id, kind, author_local_id, author_remote_id, audience_id, \
+             root_id, parent_id, title, summary, content_warning, source, content_html, \
+             visibility, details, starts_at, ends_at, remote_url, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18) RETURNING id",
+        )
+        .bind(post.ap_id)
+        .bind(post.kind.as_str())
+        .bind(post.author_local_id)
+        .bind(post.author_remote_id)
+        .bind(post.audience_id)
+        .bind(post.root_id)
+        .bind(post.parent_id)
+        .bind(content.title)
+        .bind(content.summary)
+        .bind(content.content_warning)
+        .bind(content.source)
+        .bind(content.content_html)
+        .bind(post.visibility.as_str())
+        .bind(details_json(content.details))
+        .bind(content.starts_at)
+        .bind(content.ends_at)
+        .bind(post.remote_url)
+        .bind(post.published_at)
+        .fetch_one(conn)
+        .await?;
+        row.try_get("id")
+    }
+
+    /// A post by row id, deleted or not.
+    pub async fn post_by_id(&self, id: i64) -> Result<Option<Post>, sqlx::Error> {
+        Db::post_by_id_in(&mut *self.pool.acquire().await?, id).await
+    }
+
+    /// A post by row id in the caller's connection or transaction.
+    pub async fn post_by_id_in(
+        conn: &mut AnyConnection,
+        id: i64,
+    ) -> Result<Option<Post>, sqlx::Error> {
+        let sql = format!("{POST_SELECT} WHERE p.id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+        row.as_ref().map(post_from_row).transpose()
+    }
+
+    /// Replaces the words of a live post, marking it edited now. `false` if it is gone.
+    pub async fn update_post_content(
+        conn: &mut AnyConnection,
+        id: i64,
+        content: &PostContent<'_>,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE posts SET title = $1, summary = $2, content_warning = $3, source = $4, \
+             content_html = $5, details = $6, starts_at = $7, ends_at = $8, updated_at = $9 \
+             WHERE id = $10 AND deleted_at IS NULL",
+        )
+        .bind(content.title)
+        .bind(content.summary)
+        .bind(content.content_warning)
+        .bind(content.source)
+        .bind(content.content_html)
+        .bind(details_json(content.details))
+        .bind(content.starts_at)
+        .bind(content.ends_at)
+        .bind(now_millis())
+        .bind(id)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a post for real: its words are erased and only a tombstone (kind, place, times)
+    /// stays, so that its id answers 410. `false` if it was already deleted.
+    pub async fn tombstone_post(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE posts SET title = NULL, summary = NULL, content_warning = NULL, \
+             source = NULL, content_html = '', details = '{}', deleted_at = $1 \
+             WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query("DELETE FROM event_participants WHERE post_id = $1")
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Visible roots of one kind in an audience (a forum's threads, the journal's
+    /// announcements), newest first, with the total.
+    pub async fn visible_roots(
+        &self,
+        audience_id: i64,
+        kind: PostKind,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Post>, i64), sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} WHERE p.audience_id = $1 AND p.kind = $2 AND {VISIBLE} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT $3 OFFSET $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(audience_id)
+            .bind(kind.as_str())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.audience_id = $1 AND p.kind = $2 AND {VISIBLE}"
+        ))
+        .bind(audience_id)
+        .bind(kind.as_str())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok((posts_from_rows(&rows)?, total))
+    }
+
+    /// Visible articles of every audience, newest first.
+    pub async fn latest_of_kind(
+        &self,
+        kind: PostKind,
+        limit: i64,
+    ) -> Result<Vec<Post>, sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} WHERE p.kind = $1 AND {VISIBLE} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        posts_from_rows(&rows)
+    }
+
+    /// Visible events ending after `after` (Unix ms), soonest first.
+    pub async fn events_ending_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Post>, sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} WHERE p.kind = 'event' AND p.ends_at > $1 AND {VISIBLE} \
+             ORDER BY p.starts_at, p.id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        posts_from_rows(&rows)
+    }
+
+    /// Every post of the conversation rooted at `root` (deleted ones too, as tombstones keep
+    /// the nesting of their answers; not the root itself), oldest first.
+    pub async fn conversation(&self, root: i64, limit: i64) -> Result<Vec<Post>, sqlx::Error> {
+        let sql =
+            format!("{POST_SELECT} WHERE p.root_id = $1 ORDER BY p.published_at, p.id LIMIT $2");
+        let rows = sqlx::query(&sql)
+            .bind(root)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        posts_from_rows(&rows)
+    }
+
+    /// Visible replies in a conversation, per root: how many.
+    pub async fn count_visible_replies(&self, root: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.root_id = $1 AND {VISIBLE}"
+        ))
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")
+    }
+
+    /// Visible direct answers to `parent`, oldest first, with the total.
+    pub async fn visible_answers(
+        &self,
+        parent: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Post>, i64), sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} WHERE p.parent_id = $1 AND {VISIBLE} \
+             ORDER BY p.published_at, p.id LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(parent)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.parent_id = $1 AND {VISIBLE}"
+        ))
+        .bind(parent)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok((posts_from_rows(&rows)?, total))
+    }
+
+    /// Visible posts in the conversation rooted at `root`, root first then oldest first, with
+    /// the total (the FEP-7888 context collection).
+    pub async fn visible_in_context(
+        &self,
+        root: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Post>, i64), sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} WHERE (p.id = $1 OR p.root_id = $1) AND {VISIBLE} \
+             ORDER BY p.published_at, p.id LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(root)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE (p.id = $1 OR p.root_id = $1) AND {VISIBLE}"
+        ))
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok((posts_from_rows(&rows)?, total))
+    }
+
+    /// What a local actor published, newest first, with the total (its outbox): for a forum,
+    /// every visible post of its conversations; for anyone else, what it wrote.
+    pub async fn outbox_posts(
+        &self,
+        actor_id: i64,
+        whole_audience: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Post>, i64), sqlx::Error> {
+        let owner = if whole_audience {
+            "p.audience_id = $1"
+        } else {
+            "p.author_local_id = $1"
+        };
+        let sql = format!(
+            "{POST_SELECT} WHERE {owner} AND {VISIBLE} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(actor_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE {owner} AND {VISIBLE}"
+        ))
+        .bind(actor_id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok((posts_from_rows(&rows)?, total))
+    }
+
+    /// Visible local posts: NodeInfo's `localPosts`.
+    pub async fn count_local_posts(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.author_local_id IS NOT NULL AND {VISIBLE}"
+        ))
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")
+    }
+
+    /// Adds a participant to an event, if there is room (`capacity`) and it is not one yet.
+    /// Returns the outcome.
+    pub async fn join_event(
+        conn: &mut AnyConnection,
+        post_id: i64,
+        remote_actor_id: i64,
+        join_activity_id: &str,
+        capacity: Option<i64>,
+    ) -> Result<Participation, sqlx::Error> {
+        let already = sqlx::query(
+            "SELECT 1 AS one FROM event_participants WHERE post_id = $1 AND remote_actor_id = $2",
+        )
+        .bind(post_id)
+        .bind(remote_actor_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if already.is_some() {
+            return Ok(Participation::AlreadyIn);
+        }
+        if let Some(capacity) = capacity {
+            if Db::count_participants_in(&mut *conn, post_id).await? >= capacity {
+                return Ok(Participation::Full);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO event_participants (post_id, remote_actor_id, join_activity_id, \
+             created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(post_id)
+        .bind(remote_actor_id)
+        .bind(join_activity_id)
+        .bind(now_millis())
+        .execute(conn)
+        .await?;
+        Ok(Participation::Joined)
+    }
+
+    /// Removes a participant; `true` if it was one.
+    pub async fn leave_event(
+        conn: &mut AnyConnection,
+        post_id: i64,
+        remote_actor_id: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "DELETE FROM event_participants WHERE post_id = $1 AND remote_actor_id = $2",
+        )
+        .bind(post_id)
+        .bind(remote_actor_id)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn count_participants(&self, post_id: i64) -> Result<i64, sqlx::Error> {
+        Db::count_participants_in(&mut *self.pool.acquire().await?, post_id).await
+    }
+
+    async fn count_participants_in(
+        conn: &mut AnyConnection,
+        post_id: i64,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COUNT(*) AS n FROM event_participants WHERE post_id = $1")
+            .bind(post_id)
+            .fetch_one(conn)
+            .await?
+            .try_get("n")
+    }
+}
+
+/// What a `Join` came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Participation {
+    Joined,
+    AlreadyIn,
+    Full,
+}
+
+impl Db {
+    /// Replaces the hashtags of a post (lower-cased, each once).
+    pub async fn set_post_hashtags(
+        conn: &mut AnyConnection,
+        post_id: i64,
+        tags: &[String],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM post_hashtags WHERE post_id = $1")
+            .bind(post_id)
+            .execute(&mut *conn)
+            .await?;
+        let mut seen = std::collections::BTreeSet::new();
+        for tag in tags {
+            let tag = tag.to_lowercase();
+            if seen.insert(tag.clone()) {
+                sqlx::query("INSERT INTO post_hashtags (post_id, tag) VALUES ($1, $2)")
+                    .bind(post_id)
+                    .bind(tag)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Visible posts carrying a hashtag, newest first.
+    pub async fn visible_with_hashtag(
+        &self,
+        tag: &str,
+        limit: i64,
+    ) -> Result<Vec<Post>, sqlx::Error> {
+        let sql = format!(
+            "{POST_SELECT} JOIN post_hashtags h ON h.post_id = p.id WHERE h.tag = $1 AND {VISIBLE} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tag.to_lowercase())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        posts_from_rows(&rows)
+    }
+}
+
+impl Db {
+    /// The remote actors taking part in an event.
+    pub async fn event_participant_ids(
+        conn: &mut AnyConnection,
+        post_id: i64,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let rows = sqlx::query("SELECT remote_actor_id FROM event_participants WHERE post_id = $1")
+            .bind(post_id)
+            .fetch_all(conn)
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get("remote_actor_id"))
+            .collect()
+    }
+}

@@ -1,0 +1,53 @@
+//! `Announce` by a forum's Group (FEP-1b12): the Group relays every activity in its
+//! conversations to its followers, so that following `@community` is enough to see everything.
+//! Lemmy and other FEP-1b12 servers read the announced activity; Mastodon, which does not
+//! process an `Announce` of an activity, also receives an `Announce` of the new object itself (a
+//! boost), as Lemmy sends for the same reason.
+
+use url::Url;
+
+use super::outgoing::{unique_id, Outgoing};
+use crate::federation::objects::post::{object_document, ObjectJson, PUBLIC};
+
+fn addressed(mut announce: Outgoing, group: &Url) -> Outgoing {
+    announce.to = vec![PUBLIC.to_string()];
+    announce.cc = vec![format!("{group}/followers")];
+    announce.audience = Some(group.clone());
+    announce
+}
+
+/// The Group relays `activity` (a `Create`, `Update` or `Delete` by a participant).
+pub fn announce_activity(group: &Url, activity: &Outgoing) -> Outgoing {
+    let id = if activity.kind == "Create" {
+        Url::parse(&format!("{}/announce", activity.object_id_or(group)))
+            .unwrap_or_else(|_| unique_id(group, "announces"))
+    } else {
+        unique_id(group, "announces")
+    };
+    addressed(
+        Outgoing::new("Announce", id, group.clone(), activity.embedded()),
+        group,
+    )
+}
+
+/// The Group boosts a new object, for servers that show boosts but not relayed activities.
+pub fn announce_object(group: &Url, object: &ObjectJson) -> Outgoing {
+    let id =
+        Url::parse(&format!("{}/boost", object.id)).unwrap_or_else(|_| unique_id(group, "boosts"));
+    let mut body = object_document(object);
+    if let Some(map) = body.as_object_mut() {
+        map.remove("@context");
+    }
+    addressed(Outgoing::new("Announce", id, group.clone(), body), group)
+}
+
+impl Outgoing {
+    /// The id of the object this activity carries (or `fallback`).
+    fn object_id_or(&self, fallback: &Url) -> Url {
+        self.object
+            .get("id")
+            .and_then(|id| id.as_str())
+            .and_then(|id| Url::parse(id).ok())
+            .unwrap_or_else(|| fallback.clone())
+    }
+}
