@@ -4,6 +4,7 @@
 mod delivery;
 mod forum;
 mod migrate;
+mod publish;
 mod serve;
 mod user;
 
@@ -39,6 +40,8 @@ enum Command {
     /// Manage forums (Group actors).
     #[command(subcommand)]
     Forum(forum::ForumCommand),
+    /// Publish, edit and delete threads, replies, journal announcements and webinars.
+    Publish(publish::PublishArgs),
     /// See and steer the delivery queue.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCommand),
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
             Command::User(command) => user::run(config, command).await,
             Command::Forum(command) => forum::run(config, command).await,
             Command::Delivery(command) => delivery::run(config, command).await,
+            Command::Publish(args) => publish::run(config, args).await,
         }
     });
     match result {

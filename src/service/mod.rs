@@ -5,6 +5,7 @@ pub mod actors;
 pub mod follows;
 pub mod members;
 pub mod mentions;
+pub mod participation;
 pub mod post_rules;
 pub mod profiles;
 pub mod publishing;

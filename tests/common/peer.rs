@@ -133,6 +133,7 @@ impl Peer {
             .await
             .unwrap();
         let app = Router::new()
+            .route("/.well-known/webfinger", get(webfinger))
             .route("/users/{name}", get(actor_document))
             .route("/users/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox))
@@ -208,6 +209,38 @@ impl Peer {
     pub fn domain(&self) -> String {
         format!("localhost:{}", self.port)
     }
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+/// `acct:NAME@localhost:PORT` for the peer's actors, as Mastodon answers it.
+async fn webfinger(
+    data: Data<PeerState>,
+    axum::extract::Query(query): axum::extract::Query<WebfingerQuery>,
+) -> Result<Response, StatusCode> {
+    let domain = data.base.trim_start_matches("http://");
+    let name = query
+        .resource
+        .strip_prefix("acct:")
+        .and_then(|acct| acct.strip_suffix(&format!("@{domain}")))
+        .filter(|name| ACTORS.iter().any(|(n, _)| n == name))
+        .ok_or(StatusCode::NOT_FOUND)?;
+    let body = json!({
+        "subject": query.resource,
+        "links": [{
+            "rel": "self",
+            "type": "application/activity+json",
+            "href": format!("{}/users/{name}", data.base),
+        }],
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/jrd+json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 async fn actor_document(

@@ -7,6 +7,8 @@ pub mod create_post;
 pub mod delete_post;
 pub mod follow;
 pub mod ignored;
+pub mod join_event;
+pub mod leave_event;
 pub mod outgoing;
 pub mod undo_follow;
 pub mod update_actor;
@@ -25,6 +27,8 @@ use crate::{error::Error, state::AppState};
 pub enum InboxActivity {
     Follow(follow::Follow),
     UndoFollow(undo_follow::UndoFollow),
+    Join(join_event::Join),
+    Leave(leave_event::Leave),
     Ignored(ignored::IgnoredActivity),
 }
 
@@ -37,6 +41,8 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(activity) => activity.id(),
             InboxActivity::UndoFollow(activity) => activity.id(),
+            InboxActivity::Join(activity) => activity.id(),
+            InboxActivity::Leave(activity) => activity.id(),
             InboxActivity::Ignored(activity) => activity.id(),
         }
     }
@@ -45,6 +51,8 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(activity) => activity.actor(),
             InboxActivity::UndoFollow(activity) => activity.actor(),
+            InboxActivity::Join(activity) => activity.actor(),
+            InboxActivity::Leave(activity) => activity.actor(),
             InboxActivity::Ignored(activity) => activity.actor(),
         }
     }
@@ -53,6 +61,8 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(activity) => activity.verify(data).await,
             InboxActivity::UndoFollow(activity) => activity.verify(data).await,
+            InboxActivity::Join(activity) => activity.verify(data).await,
+            InboxActivity::Leave(activity) => activity.verify(data).await,
             InboxActivity::Ignored(activity) => activity.verify(data).await,
         }
     }
@@ -61,6 +71,8 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(activity) => activity.receive(data).await,
             InboxActivity::UndoFollow(activity) => activity.receive(data).await,
+            InboxActivity::Join(activity) => activity.receive(data).await,
+            InboxActivity::Leave(activity) => activity.receive(data).await,
             InboxActivity::Ignored(activity) => activity.receive(data).await,
         }
     }

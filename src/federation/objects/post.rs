@@ -51,6 +51,18 @@ pub fn local_post_url(state: &AppState, id: i64) -> Url {
     state.url(&format!("/posts/{id}"))
 }
 
+/// The number of a local post from its id (`/posts/{id}` on this server), if it is one.
+pub fn local_post_id(state: &AppState, url: &Url) -> Option<i64> {
+    if url.origin() != state.base.origin() {
+        return None;
+    }
+    url.path()
+        .strip_prefix("/posts/")?
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
 /// The ActivityPub id of any stored post (a remote one keeps its own).
 pub fn post_url(state: &AppState, post: &Post) -> Url {
     post.ap_id
