@@ -150,3 +150,84 @@ fn a_token_is_printed_alone_on_the_last_line() {
         .unwrap()
         .contains("no member named"));
 }
+
+#[test]
+fn posts_are_published_edited_and_deleted_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| rounds(dir.path()).args(args).output().unwrap();
+    assert!(run(&["user", "add", "ada", "--role", "author"])
+        .status
+        .success());
+    std::fs::write(dir.path().join("body.md"), "Pacing, **slowly**. #LongCovid").unwrap();
+    let published = run(&[
+        "publish",
+        "--as",
+        "ada",
+        "thread",
+        "--title",
+        "Pacing",
+        "--body-file",
+        "body.md",
+    ]);
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let stdout = String::from_utf8(published.stdout).unwrap();
+    let url = stdout.lines().last().unwrap().to_string();
+    assert!(url.contains("://localhost:8080/posts/"), "{stdout}");
+    let number = url.rsplit('/').next().unwrap().to_string();
+
+    let invalid = run(&[
+        "publish",
+        "--as",
+        "ada",
+        "webinar",
+        "--title",
+        "Talk",
+        "--summary",
+        "About",
+        "--starts-at",
+        "2026-12-01T18:00:00Z",
+        "--ends-at",
+        "2026-12-01T17:00:00Z",
+        "--timezone",
+        "Mars/Olympus",
+        "--join-url",
+        "https://meet.example/x",
+    ]);
+    assert_eq!(invalid.status.code(), Some(1));
+    let stderr = String::from_utf8(invalid.stderr).unwrap();
+    assert!(
+        stderr.contains("ends_at") && stderr.contains("timezone"),
+        "{stderr}"
+    );
+
+    let edited = run(&[
+        "publish",
+        "--as",
+        "ada",
+        "edit",
+        &number,
+        "--title",
+        "Pacing, again",
+    ]);
+    assert!(edited.status.success());
+    assert!(String::from_utf8(edited.stdout)
+        .unwrap()
+        .starts_with("Edited thread"));
+    let deleted = run(&["publish", "--as", "ada", "delete", &number]);
+    assert!(deleted.status.success());
+    let again = run(&["publish", "--as", "ada", "delete", &number]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8(again.stderr)
+        .unwrap()
+        .contains("no such forum or post"));
+    let stranger = run(&[
+        "publish", "--as", "nobody", "thread", "--title", "x", "--body", "y",
+    ]);
+    assert!(String::from_utf8(stranger.stderr)
+        .unwrap()
+        .contains("no member named"));
+}

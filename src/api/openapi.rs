@@ -26,6 +26,8 @@ fn merge(mut base: Value, extra: Value) -> Value {
 
 /// The document.
 pub fn spec() -> Value {
+    let created = json!({"201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}});
+    let post_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "The number at the end of the post's URL"});
     let invalid = json!({"422": {"description": "Invalid input: one message per field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Invalid"}}}}});
     json!({
         "openapi": "3.1.0",
@@ -52,6 +54,34 @@ pub fn spec() -> Value {
                     "title": {"type": "string", "maxLength": 100},
                     "summary": {"type": "string", "maxLength": 2000}
                 }},
+                "NewThread": {"type": "object", "required": ["title", "body"], "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "body": {"type": "string", "maxLength": 50000, "description": "Markdown; raw HTML is shown as text. #hashtags and @user@instance mentions are linked"},
+                    "content_warning": {"type": "string", "maxLength": 200, "description": "Shown before the body; federated as summary + sensitive"},
+                    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "pattern": "^#?[\\p{L}\\p{N}_]{1,50}$"}}
+                }},
+                "NewReply": {"type": "object", "required": ["body"], "properties": {
+                    "body": {"type": "string", "maxLength": 50000, "description": "Markdown"},
+                    "content_warning": {"type": "string", "maxLength": 200}
+                }},
+                "NewArticle": {"type": "object", "required": ["title", "summary", "body", "link"], "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "summary": {"type": "string", "maxLength": 1000, "description": "Plain text that stands on its own: Mastodon shows only the title, this and the link"},
+                    "body": {"type": "string", "maxLength": 50000, "description": "Markdown"},
+                    "link": {"type": "string", "format": "uri", "description": "The paper (http or https)"},
+                    "doi": {"type": "string", "description": "Such as 10.2196/12345"}
+                }},
+                "NewWebinar": {"type": "object", "required": ["title", "summary", "starts_at", "ends_at", "timezone", "join_url"], "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "summary": {"type": "string", "maxLength": 1000},
+                    "body": {"type": "string", "maxLength": 50000, "description": "Markdown"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "ends_at": {"type": "string", "format": "date-time", "description": "After starts_at"},
+                    "timezone": {"type": "string", "description": "IANA time zone, such as America/New_York"},
+                    "join_url": {"type": "string", "format": "uri"},
+                    "capacity": {"type": "integer", "minimum": 1, "maximum": 1000000}
+                }},
+                "PostChanges": {"type": "object", "description": "Any fields of the post's kind (see NewThread, NewReply, NewArticle, NewWebinar); those given replace the post's, and the result is checked as a new post is", "additionalProperties": true},
                 "Token": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "label": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"},
@@ -72,6 +102,37 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string", "maxLength": 100}, "summary": {"type": "string", "maxLength": 2000}}}}}},
                 "responses": merge(merge(json!({"200": {"description": "Updated", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}, "404": {"description": "No such forum"}}), error_responses()), invalid.clone())
             }},
+            "/api/v1/forums/{name}/threads": {"post": {
+                "summary": "Start a thread in a forum (admins, moderators, authors); the forum's followers receive it through the Group",
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewThread"}}}},
+                "responses": merge(merge(created.clone(), error_responses()), merge(invalid.clone(), json!({"404": {"description": "No such forum"}})))
+            }},
+            "/api/v1/posts/{id}/replies": {"post": {
+                "summary": "Reply to any post of a conversation (admins, moderators, authors)",
+                "parameters": [post_id.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewReply"}}}},
+                "responses": merge(merge(created.clone(), error_responses()), merge(invalid.clone(), json!({"404": {"description": "No such post"}})))
+            }},
+            "/api/v1/journal": {"post": {
+                "summary": "Announce a journal paper, as @journal (admins, authors)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewArticle"}}}},
+                "responses": merge(merge(created.clone(), error_responses()), invalid.clone())
+            }},
+            "/api/v1/webinars": {"post": {
+                "summary": "Announce a webinar, as @webinars (admins, authors)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewWebinar"}}}},
+                "responses": merge(merge(created.clone(), error_responses()), invalid.clone())
+            }},
+            "/api/v1/posts/{id}": {
+                "patch": {"summary": "Edit a post (its author; admins; authors for journal and webinar posts); followers receive an Update",
+                          "parameters": [post_id.clone()],
+                          "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PostChanges"}}}},
+                          "responses": merge(merge(json!({"200": {"description": "Edited", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}, "404": {"description": "No such live post"}}), error_responses()), invalid.clone())},
+                "delete": {"summary": "Delete a post everywhere it went (its author, admins, moderators); its id then answers 410",
+                           "parameters": [post_id],
+                           "responses": merge(json!({"204": {"description": "Deleted"}, "404": {"description": "No such live post"}}), error_responses())}
+            },
             "/api/v1/tokens": {
                 "get": {"summary": "The caller's live API tokens (never the tokens themselves)",
                         "responses": merge(json!({"200": {"description": "The tokens", "content": {"application/json": {"schema": {"type": "object", "properties": {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}}}), error_responses())},
@@ -94,9 +155,15 @@ mod tests {
     use super::*;
 
     /// The API's paths and methods, as `super::super::router` serves them.
-    const OPERATIONS: [(&str, &str); 6] = [
+    const OPERATIONS: [(&str, &str); 12] = [
         ("/api/v1/forums", "post"),
         ("/api/v1/forums/{name}", "patch"),
+        ("/api/v1/forums/{name}/threads", "post"),
+        ("/api/v1/posts/{id}/replies", "post"),
+        ("/api/v1/journal", "post"),
+        ("/api/v1/webinars", "post"),
+        ("/api/v1/posts/{id}", "patch"),
+        ("/api/v1/posts/{id}", "delete"),
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens", "post"),
         ("/api/v1/tokens/{id}", "delete"),

@@ -23,8 +23,9 @@ use crate::{
     state::AppState,
 };
 
-/// Every field a draft may have, read by type; a wrong type is a field error.
-fn draft_from(input: &Map<String, Value>) -> Result<Draft> {
+/// Every field a draft may have, read by type; a field of the wrong type is left out and named
+/// in `input_problems`, to be reported with what the rules find.
+fn draft_from(input: &Map<String, Value>) -> Draft {
     let mut problems = Vec::new();
     let mut text = |field| string_field(input, field, &mut problems);
     let mut draft = Draft {
@@ -60,11 +61,8 @@ fn draft_from(input: &Map<String, Value>) -> Result<Draft> {
         }
         Some(_) => problems.push(FieldError::new("capacity", "must be a whole number")),
     }
-    if problems.is_empty() {
-        Ok(draft)
-    } else {
-        Err(Error::Invalid(problems))
-    }
+    draft.input_problems = problems;
+    draft
 }
 
 async fn publish_at(
@@ -78,7 +76,7 @@ async fn publish_at(
         Err(response) => return response,
     };
     let result = async {
-        let draft = draft_from(&json_object(&body)?)?;
+        let draft = draft_from(&json_object(&body)?);
         let published = publishing::publish(&data, &member, place, &draft).await?;
         Ok(created(published.id.as_str(), published.id.as_str()))
     }
@@ -132,7 +130,7 @@ pub async fn update(
     };
     let result = async {
         let id = post_number(&id)?;
-        let changes = draft_from(&json_object(&body)?)?;
+        let changes = draft_from(&json_object(&body)?);
         let edited = publishing::edit(&data, &member, id, changes).await?;
         Ok(Json(serde_json::json!({ "id": edited.id, "url": edited.id })).into_response())
     }

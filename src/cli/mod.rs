@@ -41,7 +41,7 @@ enum Command {
     #[command(subcommand)]
     Forum(forum::ForumCommand),
     /// Publish, edit and delete threads, replies, journal announcements and webinars.
-    Publish(publish::PublishArgs),
+    Publish(Box<publish::PublishArgs>),
     /// See and steer the delivery queue.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCommand),
@@ -75,7 +75,7 @@ pub fn main() -> ExitCode {
             Command::User(command) => user::run(config, command).await,
             Command::Forum(command) => forum::run(config, command).await,
             Command::Delivery(command) => delivery::run(config, command).await,
-            Command::Publish(args) => publish::run(config, args).await,
+            Command::Publish(args) => publish::run(config, *args).await,
         }
     });
     match result {

@@ -122,6 +122,7 @@ impl DraftArgs {
             timezone: self.timezone,
             join_url: self.join_url,
             capacity: self.capacity,
+            input_problems: Vec::new(),
         })
     }
 }

@@ -35,6 +35,9 @@ pub struct Draft {
     pub timezone: Option<String>,
     pub join_url: Option<String>,
     pub capacity: Option<i64>,
+    /// What was already found wrong in the input (a field of the wrong type, say), reported
+    /// together with what the rules find.
+    pub input_problems: Vec<FieldError>,
 }
 
 /// A draft that passed [`check_draft`]: trimmed, parsed, ready to render and store.
@@ -78,6 +81,7 @@ impl Draft {
             timezone: post.details.timezone.clone(),
             join_url: post.details.join_url.clone(),
             capacity: post.details.capacity,
+            input_problems: Vec::new(),
         }
     }
 
@@ -100,6 +104,7 @@ impl Draft {
         take(&mut self.timezone, changes.timezone);
         take(&mut self.join_url, changes.join_url);
         take(&mut self.capacity, changes.capacity);
+        self.input_problems.extend(changes.input_problems);
         self
     }
 }
@@ -209,7 +214,7 @@ fn tags(value: &Option<Vec<String>>, problems: &mut Vec<FieldError>) -> Vec<Stri
 
 /// Checks `draft` as a post of `kind`; every problem, field by field, or the checked values.
 pub fn check_draft(kind: PostKind, draft: &Draft) -> Result<Checked, Vec<FieldError>> {
-    let mut problems = Vec::new();
+    let mut problems = draft.input_problems.clone();
     let mut checked = Checked {
         content_warning: optional(
             "content_warning",
