@@ -498,7 +498,63 @@ async fn the_journal_and_webinars_publish_as_themselves(db: TestDb) {
     assert!(peer.refused().is_empty(), "{:?}", peer.refused());
 }
 
+/// A post deleted while its Create still waits for a peer that is down is never sent: the
+/// waiting deliveries are withdrawn and their payload forgotten; only the Delete goes.
+async fn what_is_deleted_before_delivery_is_never_sent(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    follow(&peer, "alice", rounds.port, "community").await;
+    let ada = member_token(&rounds, "ada", Role::Author).await;
+    peer.set_down(true);
+    let (status, created) = call(
+        &rounds,
+        reqwest::Method::POST,
+        "/api/v1/forums/community/threads",
+        &ada,
+        Some(json!({"title": "Regretted", "body": "Something I should not have written."})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_string();
+    // The first try fails (the peer answers 503), so the Announces wait.
+    assert!(eventually(20, || async { peer.posts_started() >= 1 }).await);
+    let (status, _) = call(
+        &rounds,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/posts/{}", number(&json!(id))),
+        &ada,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let state = rounds.state();
+    for withdrawn in [format!("{id}/announce"), format!("{id}/boost")] {
+        let records = state.db.delivery_records(&withdrawn).await.unwrap();
+        assert_eq!(records.len(), 1, "{withdrawn}");
+        assert_eq!(
+            records[0].state,
+            rounds::db::deliveries::WITHDRAWN,
+            "{withdrawn}"
+        );
+    }
+    peer.set_down(false);
+    assert!(state.db.make_instance_due(&peer.domain()).await.unwrap());
+    state.ring_delivery_bell();
+    wait_for(&peer, |p| !arrived_about(p, "Announce", &id).is_empty()).await;
+    let arrived = peer.received();
+    assert!(
+        arrived
+            .iter()
+            .all(|a| !a.to_string().contains("should not have written")),
+        "the deleted words never left: {arrived:?}"
+    );
+    let relayed = arrived_about(&peer, "Announce", &id);
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(relayed[0]["object"]["type"], "Delete");
+}
+
 both_databases!(
     a_thread_reaches_the_forums_followers_and_is_edited_and_deleted,
     the_journal_and_webinars_publish_as_themselves,
+    what_is_deleted_before_delivery_is_never_sent,
 );

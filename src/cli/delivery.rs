@@ -47,6 +47,7 @@ pub async fn run(config: Config, command: DeliveryCommand) -> anyhow::Result<()>
                     0 => "pending",
                     1 => "delivered",
                     2 => "refused",
+                    4 => "withdrawn",
                     _ => "given up",
                 };
                 println!(

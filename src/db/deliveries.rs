@@ -16,6 +16,9 @@ pub const DELIVERED: i64 = 1;
 pub const REFUSED: i64 = 2;
 /// We gave up on it: the row cannot be sent (its signer is gone, its inbox is unusable).
 pub const GIVEN_UP: i64 = 3;
+/// Withdrawn before it was sent: what it carried was deleted (a post deleted while its `Create`
+/// still waited for a peer). Never sent.
+pub const WITHDRAWN: i64 = 4;
 
 /// Rows per multi-row INSERT: well under both databases' limits on bound values.
 const INSERT_CHUNK: usize = 200;
@@ -331,5 +334,48 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(removed)
+    }
+
+    /// Withdraws the pending deliveries of the activities about one local object (ids equal
+    /// to `ids`, or starting with `prefix`), and forgets their payloads: what was deleted is not
+    /// sent afterwards. Returns the deliveries withdrawn.
+    pub async fn withdraw_pending_about(
+        conn: &mut AnyConnection,
+        ids: &[String],
+        prefix: &str,
+    ) -> Result<u64, sqlx::Error> {
+        let matching = format!(
+            "(ap_id IN ({}) OR substr(ap_id, 1, {}) = ${})",
+            placeholders(1, ids.len()),
+            prefix.len(),
+            ids.len() + 1
+        );
+        let sql = format!(
+            "UPDATE deliveries SET state = {WITHDRAWN}, finished_at = ${}, \
+             last_status = 'withdrawn: deleted' \
+             WHERE state = 0 AND activity_id IN (SELECT id FROM outbound_activities WHERE {matching})",
+            ids.len() + 2
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        let withdrawn = query
+            .bind(prefix)
+            .bind(now_millis())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        let sql = format!(
+            "UPDATE outbound_activities SET payload = NULL WHERE {matching} \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                             WHERE d.activity_id = outbound_activities.id AND d.state = 0)"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.bind(prefix).execute(conn).await?;
+        Ok(withdrawn)
     }
 }

@@ -247,6 +247,18 @@ pub async fn delete(data: &Data<AppState>, member: &LocalActor, id: i64) -> Resu
     if !Db::tombstone_post(&mut tx, post.id).await? {
         return Err(Error::NotFound);
     }
+    // What still waits to be sent about it (a Create for a peer that is down) is not sent.
+    let about = object.id.to_string();
+    let withdrawn = Db::withdraw_pending_about(
+        &mut tx,
+        &[
+            format!("{about}/activity"),
+            format!("{about}/announce"),
+            format!("{about}/boost"),
+        ],
+        &format!("{about}#"),
+    )
+    .await?;
     let delete = delete_post(&object);
     let mut deliveries = send(&mut tx, &author, &delete, &recipients).await?;
     deliveries += relay(&mut tx, data, &audience, &author, &delete, None).await?;
@@ -255,7 +267,7 @@ pub async fn delete(data: &Data<AppState>, member: &LocalActor, id: i64) -> Resu
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
     data.ring_delivery_bell();
-    tracing::info!(post = post.id, by = %member.name, deliveries, "deleted");
+    tracing::info!(post = post.id, by = %member.name, deliveries, withdrawn, "deleted");
     Ok(Published {
         id: object.id,
         post,

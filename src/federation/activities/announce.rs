@@ -18,11 +18,14 @@ fn addressed(mut announce: Outgoing, group: &Url) -> Outgoing {
 
 /// The Group relays `activity` (a `Create`, `Update` or `Delete` by a participant).
 pub fn announce_activity(group: &Url, activity: &Outgoing) -> Outgoing {
+    // Ids under the object's, so that everything about one post can be found (and withdrawn
+    // when it is deleted).
+    let object = activity.object_id_or(group);
     let id = if activity.kind == "Create" {
-        Url::parse(&format!("{}/announce", activity.object_id_or(group)))
-            .unwrap_or_else(|_| unique_id(group, "announces"))
+        Url::parse(&format!("{object}/announce"))
+            .unwrap_or_else(|_| unique_id(&object, "announces"))
     } else {
-        unique_id(group, "announces")
+        unique_id(&object, "announces")
     };
     addressed(
         Outgoing::new("Announce", id, group.clone(), activity.embedded()),
