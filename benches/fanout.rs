@@ -279,6 +279,8 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
         let actor = state
             .db
             .upsert_remote_actor(&NewRemoteActor {
+                avatar_url: None,
+                profile_url: None,
                 ap_id: Url::parse(&format!("{base}/users/u{n}")).unwrap(),
                 instance: format!("localhost:{port}"),
                 kind: "Person".into(),

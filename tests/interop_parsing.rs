@@ -44,20 +44,46 @@ fn undos_of_follows_parse_from_every_server() {
 }
 
 #[test]
-fn other_activities_fall_through_to_the_catch_all() {
+fn reactions_are_read_and_unknown_activities_fall_through_to_the_catch_all() {
     let like = r#"{"id": "https://m.example/likes/1", "type": "Like",
         "actor": "https://m.example/users/a", "object": "https://spm.example/x"}"#;
     assert!(matches!(
         serde_json::from_str::<InboxActivity>(like).unwrap(),
-        InboxActivity::Ignored(_)
+        InboxActivity::Like(_)
     ));
     let undo_like = r#"{"id": "https://m.example/likes/1/undo", "type": "Undo",
         "actor": "https://m.example/users/a",
         "object": {"id": "https://m.example/likes/1", "type": "Like", "actor": "https://m.example/users/a", "object": "https://spm.example/x"}}"#;
     assert!(matches!(
         serde_json::from_str::<InboxActivity>(undo_like).unwrap(),
-        InboxActivity::Ignored(_)
+        InboxActivity::UndoReaction(_)
     ));
+    // A Lemmy community relaying a Create is an Announce, but not a boost of a post.
+    let relay = r#"{"id": "https://l.example/activities/announce/1", "type": "Announce",
+        "actor": "https://l.example/c/main",
+        "object": {"id": "https://l.example/activities/create/1", "type": "Create",
+                   "actor": "https://l.example/u/a", "object": {"id": "https://l.example/post/1", "type": "Page"}}}"#;
+    match serde_json::from_str::<InboxActivity>(relay).unwrap() {
+        InboxActivity::Boost(boost) => assert!(boost.boosted().is_none()),
+        other => panic!("parsed as {other:?}"),
+    }
+    // A profile update is not a post edit; a Move or an emoji reaction is not understood.
+    for unknown in [
+        r#"{"id": "https://m.example/u/a#updates/1", "type": "Update", "actor": "https://m.example/users/a",
+            "object": {"id": "https://m.example/users/a", "type": "Person", "inbox": "https://m.example/users/a/inbox"}}"#,
+        r#"{"id": "https://m.example/moves/1", "type": "Move", "actor": "https://m.example/users/a",
+            "object": "https://m.example/users/a", "target": "https://n.example/users/a"}"#,
+        r#"{"id": "https://k.example/reactions/1", "type": "EmojiReact", "actor": "https://k.example/users/a",
+            "object": "https://spm.example/posts/1", "content": "👍"}"#,
+    ] {
+        assert!(
+            matches!(
+                serde_json::from_str::<InboxActivity>(unknown).unwrap(),
+                InboxActivity::Ignored(_)
+            ),
+            "{unknown}"
+        );
+    }
 }
 
 #[test]

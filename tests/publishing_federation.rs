@@ -7,21 +7,14 @@
 
 mod common;
 
+use common::member_token;
+
 use common::{eventually, follow, get_activity_json, peer::Peer, signing, TestDb, TestInstance};
 use reqwest::StatusCode;
-use rounds::{
-    model::Role,
-    service::{actors::add_member, members::create_token},
-};
+use rounds::model::Role;
 use serde_json::{json, Value};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
-async fn member_token(rounds: &TestInstance, name: &str, role: Role) -> String {
-    let state = rounds.state();
-    add_member(&state.db, name, role).await.unwrap();
-    create_token(&state.db, name, "test").await.unwrap().token
-}
 
 async fn call(
     rounds: &TestInstance,

@@ -127,13 +127,14 @@ impl Db {
     ) -> Result<RemoteActor, sqlx::Error> {
         let sql = format!(
             "INSERT INTO remote_actors (ap_id, instance, kind, preferred_username, display_name, \
-             inbox, shared_inbox, public_key_id, public_key_pem, fetched_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             inbox, shared_inbox, public_key_id, public_key_pem, fetched_at, avatar_url, profile_url) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (ap_id) DO UPDATE SET instance = excluded.instance, \
              kind = excluded.kind, preferred_username = excluded.preferred_username, \
              display_name = excluded.display_name, inbox = excluded.inbox, \
              shared_inbox = excluded.shared_inbox, public_key_id = excluded.public_key_id, \
-             public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at \
+             public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at, \
+             avatar_url = excluded.avatar_url, profile_url = excluded.profile_url \
              RETURNING {REMOTE_COLUMNS}"
         );
         let row = sqlx::query(&sql)
@@ -147,6 +148,8 @@ impl Db {
             .bind(&actor.public_key_id)
             .bind(&actor.public_key_pem)
             .bind(now_millis())
+            .bind(actor.avatar_url.as_ref().map(Url::as_str))
+            .bind(actor.profile_url.as_ref().map(Url::as_str))
             .fetch_one(&self.pool)
             .await?;
         remote_from_row(&row)
@@ -188,6 +191,8 @@ impl Db {
 
 /// A verified remote actor document, ready to store.
 pub struct NewRemoteActor {
+    pub avatar_url: Option<Url>,
+    pub profile_url: Option<Url>,
     pub ap_id: Url,
     pub instance: String,
     pub kind: String,
@@ -200,7 +205,7 @@ pub struct NewRemoteActor {
 }
 
 const REMOTE_COLUMNS: &str = "id, ap_id, instance, kind, preferred_username, display_name, inbox, \
-     shared_inbox, public_key_id, public_key_pem, fetched_at";
+     shared_inbox, public_key_id, public_key_pem, fetched_at, avatar_url, profile_url";
 
 fn parse_url(column: &str, text: &str) -> Result<Url, sqlx::Error> {
     Url::parse(text).map_err(|_| decode_error(column, text))
@@ -224,6 +229,8 @@ fn remote_from_row(row: &AnyRow) -> Result<RemoteActor, sqlx::Error> {
         public_key_id: row.try_get("public_key_id")?,
         public_key_pem: row.try_get("public_key_pem")?,
         fetched_at: row.try_get("fetched_at")?,
+        avatar_url: row.try_get("avatar_url")?,
+        profile_url: row.try_get("profile_url")?,
     })
 }
 

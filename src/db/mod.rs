@@ -7,9 +7,11 @@
 //! SQLite BOOLEAN columns).
 
 pub mod actors;
+pub mod conversations;
 pub mod deliveries;
 pub mod delivery_instances;
 pub mod follows;
+pub mod pages;
 pub mod posts;
 pub mod received;
 pub mod sessions;

@@ -35,20 +35,22 @@ pub struct PostContent<'a> {
     pub ends_at: Option<i64>,
 }
 
-const POST_SELECT: &str = "SELECT p.id, p.ap_id, p.kind, p.author_local_id, p.author_remote_id, \
+pub(super) const POST_SELECT: &str =
+    "SELECT p.id, p.ap_id, p.kind, p.author_local_id, p.author_remote_id, \
      p.audience_id, aud.name AS audience_name, p.root_id, p.parent_id, p.title, p.summary, \
      p.content_warning, p.source, p.content_html, p.visibility, p.details, p.starts_at, \
      p.ends_at, p.remote_url, p.published_at, p.updated_at, p.deleted_at, \
      la.name AS local_name, la.display_name AS local_display_name, ra.ap_id AS remote_ap_id, \
      ra.display_name AS remote_display_name, ra.preferred_username AS remote_username, \
-     ra.instance AS remote_instance \
+     ra.instance AS remote_instance, ra.avatar_url AS remote_avatar_url, \
+     ra.profile_url AS remote_profile_url \
      FROM posts p JOIN local_actors aud ON aud.id = p.audience_id \
      LEFT JOIN local_actors la ON la.id = p.author_local_id \
      LEFT JOIN remote_actors ra ON ra.id = p.author_remote_id";
 
 const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL";
 
-fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
+pub(super) fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     let visibility: String = row.try_get("visibility")?;
     let details: String = row.try_get("details")?;
@@ -75,6 +77,8 @@ fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
             instance: row
                 .try_get::<Option<String>, _>("remote_instance")?
                 .unwrap_or_default(),
+            avatar_url: row.try_get("remote_avatar_url")?,
+            profile_url: row.try_get("remote_profile_url")?,
         },
         (None, None) => return Err(decode_error("author", "none")),
     };
@@ -203,10 +207,17 @@ impl Db {
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 1 {
-            sqlx::query("DELETE FROM event_participants WHERE post_id = $1")
-                .bind(id)
-                .execute(conn)
-                .await?;
+            for table in [
+                "event_participants",
+                "post_edits",
+                "reactions",
+                "post_hashtags",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE post_id = $1"))
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
         }
         Ok(done.rows_affected() == 1)
     }
@@ -278,11 +289,14 @@ impl Db {
         posts_from_rows(&rows)
     }
 
-    /// Every post of the conversation rooted at `root` (deleted ones too, as tombstones keep
-    /// the nesting of their answers; not the root itself), oldest first.
+    /// Every public post of the conversation rooted at `root` (deleted ones too, as tombstones
+    /// keep the nesting of their answers; not the root itself), oldest first. Posts not
+    /// addressed to the public are never among them.
     pub async fn conversation(&self, root: i64, limit: i64) -> Result<Vec<Post>, sqlx::Error> {
-        let sql =
-            format!("{POST_SELECT} WHERE p.root_id = $1 ORDER BY p.published_at, p.id LIMIT $2");
+        let sql = format!(
+            "{POST_SELECT} WHERE p.root_id = $1 AND p.visibility = 'public' \
+             ORDER BY p.published_at, p.id LIMIT $2"
+        );
         let rows = sqlx::query(&sql)
             .bind(root)
             .bind(limit)
@@ -339,7 +353,8 @@ impl Db {
     ) -> Result<(Vec<Post>, i64), sqlx::Error> {
         let sql = format!(
             "{POST_SELECT} WHERE (p.id = $1 OR p.root_id = $1) AND {VISIBLE} \
-             ORDER BY p.published_at, p.id LIMIT $2 OFFSET $3"
+             ORDER BY CASE WHEN p.id = $1 THEN 0 ELSE 1 END, p.published_at, p.id \
+             LIMIT $2 OFFSET $3"
         );
         let rows = sqlx::query(&sql)
             .bind(root)

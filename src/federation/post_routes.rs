@@ -82,6 +82,10 @@ async fn post(
             .insert(header::VARY, HeaderValue::from_static("Accept"));
         return Ok(page);
     }
+    if post.ap_id.is_some() {
+        // A post from another server is served as JSON only by its own server.
+        return Err(Error::NotFound);
+    }
     if post.is_deleted() {
         return Ok(gone(representation, &data, &post));
     }

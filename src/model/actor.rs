@@ -103,6 +103,9 @@ pub struct RemoteActor {
     pub public_key_id: String,
     pub public_key_pem: String,
     pub fetched_at: i64,
+    /// Checked http(s) addresses, as stored.
+    pub avatar_url: Option<String>,
+    pub profile_url: Option<String>,
 }
 
 /// The instance of a URL: its host and, when explicit, its port. `localhost:7001` and

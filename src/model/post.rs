@@ -92,6 +92,9 @@ pub enum Author {
         display_name: Option<String>,
         preferred_username: Option<String>,
         instance: String,
+        /// Checked http(s) addresses (see `remote_actor::safe_web_url`).
+        avatar_url: Option<String>,
+        profile_url: Option<String>,
     },
 }
 

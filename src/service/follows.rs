@@ -1,4 +1,5 @@
-//! Follows of local actors: accepting one (and queueing the `Accept`), and undoing one.
+//! Follows of local actors: accepting one (and queueing the `Accept`), and undoing one (an
+//! `Undo` that names its activity only by id may also take back a reaction).
 //!
 //! Each change runs in one transaction that also records the inbound activity id, so a replay
 //! changes nothing, and that also writes the deliveries it causes.
@@ -83,6 +84,10 @@ pub async fn undo_follow(data: &Data<AppState>, undo: &UndoFollow) -> Result<()>
         Some(target_id) => Db::remove_follower(&mut tx, target_id, follower.0.id).await?,
         None => false,
     };
+    // An Undo naming its activity only by id may take back a Like or a boost instead.
+    if let (UndoneFollow::Reference(undone), false) = (&undo.object, removed) {
+        Db::remove_reaction(&mut tx, follower.0.id, undone.as_str(), None).await?;
+    }
     tx.commit().await?;
     if removed {
         tracing::info!(follower = %follower.0.ap_id, "removed a follower");

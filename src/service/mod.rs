@@ -2,6 +2,7 @@
 //! they validate, then write through `db` (and queue deliveries in the same transaction).
 
 pub mod actors;
+pub mod conversations;
 pub mod follows;
 pub mod members;
 pub mod mentions;
@@ -9,5 +10,6 @@ pub mod participation;
 pub mod post_rules;
 pub mod profiles;
 pub mod publishing;
+pub mod reactions;
 pub mod secrets;
 pub mod sessions;

@@ -269,3 +269,42 @@ pub async fn follow(peer: &peer::Peer, actor: &str, port: u16, target: &str) {
     .await;
     assert!(accepted, "no Accept for {actor}'s follow of {target}");
 }
+
+/// A new member `name` with `role`, and an API token for them.
+pub async fn member_token(rounds: &TestInstance, name: &str, role: rounds::model::Role) -> String {
+    let state = rounds.state();
+    rounds::service::actors::add_member(&state.db, name, role)
+        .await
+        .unwrap();
+    rounds::service::members::create_token(&state.db, name, "test")
+        .await
+        .unwrap()
+        .token
+}
+
+/// A thread by a new author `ada` in `community`, published through the service; its id.
+pub async fn start_thread(
+    rounds: &TestInstance,
+    title: &str,
+    body: &str,
+) -> rounds::service::publishing::Published {
+    let state = rounds.state();
+    let ada = rounds::service::actors::add_member(&state.db, "ada", rounds::model::Role::Author)
+        .await
+        .unwrap()
+        .actor;
+    let data = rounds.federation.to_request_data();
+    let draft = rounds::service::post_rules::Draft {
+        title: Some(title.into()),
+        body: Some(body.into()),
+        ..Default::default()
+    };
+    rounds::service::publishing::publish(
+        &data,
+        &ada,
+        rounds::service::publishing::Place::Forum("community"),
+        &draft,
+    )
+    .await
+    .unwrap()
+}

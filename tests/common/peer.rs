@@ -86,6 +86,8 @@ pub struct PeerInner {
     /// Milliseconds to wait before answering each inbox POST.
     pub delay_ms: std::sync::atomic::AtomicU64,
     remote: Mutex<HashMap<Url, RoundsActor>>,
+    /// Posts this peer serves at `/notes/{id}` (for Rounds to fetch missing ancestors).
+    pub notes: Mutex<HashMap<String, Value>>,
 }
 
 impl std::ops::Deref for PeerState {
@@ -124,6 +126,7 @@ impl Peer {
             delay_ms: std::sync::atomic::AtomicU64::new(0),
             started: std::sync::atomic::AtomicUsize::new(0),
             remote: Mutex::new(HashMap::new()),
+            notes: Mutex::new(HashMap::new()),
         }));
         let config = FederationConfig::builder()
             .domain(format!("localhost:{port}"))
@@ -135,6 +138,7 @@ impl Peer {
         let app = Router::new()
             .route("/.well-known/webfinger", get(webfinger))
             .route("/users/{name}", get(actor_document))
+            .route("/notes/{id}", get(note_document))
             .route("/users/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox))
             .layer(FederationMiddleware::new(config));
@@ -206,6 +210,59 @@ impl Peer {
         self.state.delay_ms.store(delay, Ordering::SeqCst);
     }
 
+    /// A note by `actor` on this peer, answering `in_reply_to`, public unless `addressing`
+    /// (to, cc) says otherwise; served at its id from now on. Returns its JSON.
+    pub fn note(
+        &self,
+        actor: &str,
+        in_reply_to: Option<&str>,
+        content: &str,
+        addressing: Option<(Vec<String>, Vec<String>)>,
+    ) -> Value {
+        let key = format!("{:016x}", rand::random::<u64>());
+        let id = format!("{}/notes/{key}", self.state.base);
+        let actor_id = self.actor_id(actor);
+        let (to, cc) = addressing.unwrap_or_else(|| {
+            (
+                vec!["https://www.w3.org/ns/activitystreams#Public".to_string()],
+                vec![format!("{actor_id}/followers")],
+            )
+        });
+        let note = json!({
+            "id": id,
+            "type": "Note",
+            "attributedTo": actor_id,
+            "content": content,
+            "inReplyTo": in_reply_to,
+            "to": to,
+            "cc": cc,
+            "published": "2026-11-25T12:00:00Z",
+            "url": format!("{}/@{actor}/{key}", self.state.base),
+        });
+        self.serve_note(&note);
+        note
+    }
+
+    /// Serves `note` at its id.
+    pub fn serve_note(&self, note: &Value) {
+        let id = note["id"].as_str().unwrap();
+        let key = id.rsplit('/').next().unwrap().to_string();
+        self.state.notes.lock().unwrap().insert(key, note.clone());
+    }
+
+    /// A `Create` of `note` by its author, with a fresh id.
+    pub fn create(&self, note: &Value) -> Value {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": self.new_id("creates"),
+            "type": "Create",
+            "actor": note["attributedTo"],
+            "object": note,
+            "to": note["to"],
+            "cc": note["cc"],
+        })
+    }
+
     pub fn domain(&self) -> String {
         format!("localhost:{}", self.port)
     }
@@ -241,6 +298,17 @@ async fn webfinger(
         body.to_string(),
     )
         .into_response())
+}
+
+async fn note_document(data: Data<PeerState>, Path(id): Path<String>) -> Response {
+    match data.notes.lock().unwrap().get(&id) {
+        Some(note) => (
+            [(header::CONTENT_TYPE, "application/activity+json")],
+            note.to_string(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn actor_document(

@@ -18,10 +18,12 @@ fn addressed(mut announce: Outgoing, group: &Url) -> Outgoing {
 
 /// The Group relays `activity` (a `Create`, `Update` or `Delete` by a participant).
 pub fn announce_activity(group: &Url, activity: &Outgoing) -> Outgoing {
-    // Ids under the object's, so that everything about one post can be found (and withdrawn
-    // when it is deleted).
+    // Ids under a local object's own, so that everything about one post can be found (and
+    // withdrawn when it is deleted); under the Group's for objects from elsewhere.
     let object = activity.object_id_or(group);
-    let id = if activity.kind == "Create" {
+    let id = if object.origin() != group.origin() {
+        unique_id(group, "announces")
+    } else if activity.kind == "Create" {
         Url::parse(&format!("{object}/announce"))
             .unwrap_or_else(|_| unique_id(&object, "announces"))
     } else {

@@ -3,15 +3,21 @@
 
 pub mod accept;
 pub mod announce;
+pub mod boost;
+pub mod create_note;
 pub mod create_post;
+pub mod delete;
 pub mod delete_post;
 pub mod follow;
 pub mod ignored;
 pub mod join_event;
 pub mod leave_event;
+pub mod like;
 pub mod outgoing;
 pub mod undo_follow;
+pub mod undo_reaction;
 pub mod update_actor;
+pub mod update_note;
 pub mod update_post;
 
 use activitypub_federation::{config::Data, traits::Activity};
@@ -29,6 +35,12 @@ pub enum InboxActivity {
     UndoFollow(undo_follow::UndoFollow),
     Join(join_event::Join),
     Leave(leave_event::Leave),
+    CreateNote(create_note::CreateNote),
+    UpdateNote(update_note::UpdateNote),
+    Delete(delete::Delete),
+    Like(like::Like),
+    Boost(boost::Boost),
+    UndoReaction(undo_reaction::UndoReaction),
     Ignored(ignored::IgnoredActivity),
 }
 
@@ -43,6 +55,12 @@ impl Activity for InboxActivity {
             InboxActivity::UndoFollow(activity) => activity.id(),
             InboxActivity::Join(activity) => activity.id(),
             InboxActivity::Leave(activity) => activity.id(),
+            InboxActivity::CreateNote(activity) => activity.id(),
+            InboxActivity::UpdateNote(activity) => activity.id(),
+            InboxActivity::Delete(activity) => activity.id(),
+            InboxActivity::Like(activity) => activity.id(),
+            InboxActivity::Boost(activity) => activity.id(),
+            InboxActivity::UndoReaction(activity) => activity.id(),
             InboxActivity::Ignored(activity) => activity.id(),
         }
     }
@@ -53,6 +71,12 @@ impl Activity for InboxActivity {
             InboxActivity::UndoFollow(activity) => activity.actor(),
             InboxActivity::Join(activity) => activity.actor(),
             InboxActivity::Leave(activity) => activity.actor(),
+            InboxActivity::CreateNote(activity) => activity.actor(),
+            InboxActivity::UpdateNote(activity) => activity.actor(),
+            InboxActivity::Delete(activity) => activity.actor(),
+            InboxActivity::Like(activity) => activity.actor(),
+            InboxActivity::Boost(activity) => activity.actor(),
+            InboxActivity::UndoReaction(activity) => activity.actor(),
             InboxActivity::Ignored(activity) => activity.actor(),
         }
     }
@@ -63,6 +87,12 @@ impl Activity for InboxActivity {
             InboxActivity::UndoFollow(activity) => activity.verify(data).await,
             InboxActivity::Join(activity) => activity.verify(data).await,
             InboxActivity::Leave(activity) => activity.verify(data).await,
+            InboxActivity::CreateNote(activity) => activity.verify(data).await,
+            InboxActivity::UpdateNote(activity) => activity.verify(data).await,
+            InboxActivity::Delete(activity) => activity.verify(data).await,
+            InboxActivity::Like(activity) => activity.verify(data).await,
+            InboxActivity::Boost(activity) => activity.verify(data).await,
+            InboxActivity::UndoReaction(activity) => activity.verify(data).await,
             InboxActivity::Ignored(activity) => activity.verify(data).await,
         }
     }
@@ -73,6 +103,12 @@ impl Activity for InboxActivity {
             InboxActivity::UndoFollow(activity) => activity.receive(data).await,
             InboxActivity::Join(activity) => activity.receive(data).await,
             InboxActivity::Leave(activity) => activity.receive(data).await,
+            InboxActivity::CreateNote(activity) => activity.receive(data).await,
+            InboxActivity::UpdateNote(activity) => activity.receive(data).await,
+            InboxActivity::Delete(activity) => activity.receive(data).await,
+            InboxActivity::Like(activity) => activity.receive(data).await,
+            InboxActivity::Boost(activity) => activity.receive(data).await,
+            InboxActivity::UndoReaction(activity) => activity.receive(data).await,
             InboxActivity::Ignored(activity) => activity.receive(data).await,
         }
     }

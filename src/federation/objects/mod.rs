@@ -3,6 +3,7 @@
 //! Mastodon sends arrays and full IRIs where Fedify sends single values and compact names.
 
 pub mod local_actor;
+pub mod note;
 pub mod post;
 pub mod remote_actor;
 

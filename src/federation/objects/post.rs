@@ -251,7 +251,11 @@ pub fn object_json(
         to,
         cc,
         tag,
-        url: urls.id.clone(),
+        url: post
+            .remote_url
+            .as_deref()
+            .and_then(|url| Url::parse(url).ok())
+            .unwrap_or_else(|| urls.id.clone()),
         id: urls.id,
         published: rfc3339(post.published_at),
         updated: post.updated_at.map(rfc3339),

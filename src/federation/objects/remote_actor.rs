@@ -42,6 +42,39 @@ pub struct RemoteActorJson {
     pub endpoints: Option<RemoteEndpoints>,
     #[serde(deserialize_with = "first_of")]
     pub public_key: RemotePublicKey,
+    /// The avatar: an `Image` (or its URL, or an array of either).
+    #[serde(default)]
+    pub icon: Option<serde_json::Value>,
+    /// The profile page: a URL, a `Link`, or an array of either.
+    #[serde(default)]
+    pub url: Option<serde_json::Value>,
+}
+
+/// An address safe to show as a link or image: http(s) (https only outside insecure mode), no
+/// credentials, not too long.
+pub fn safe_web_url(value: &serde_json::Value, allow_http: bool) -> Option<Url> {
+    use serde_json::Value;
+    let text = match value {
+        Value::String(text) => Some(text.as_str()),
+        Value::Object(map) => map
+            .get("url")
+            .or_else(|| map.get("href"))
+            .and_then(|inner| match inner {
+                Value::String(text) => Some(text.as_str()),
+                Value::Object(link) => link.get("href").and_then(Value::as_str),
+                _ => None,
+            }),
+        Value::Array(items) => return items.iter().find_map(|item| safe_web_url(item, allow_http)),
+        _ => None,
+    }?;
+    let url = Url::parse(text).ok()?;
+    let scheme_ok = url.scheme() == "https" || (allow_http && url.scheme() == "http");
+    (scheme_ok
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && text.len() <= 2_000)
+        .then_some(url)
 }
 
 #[derive(Deserialize, Debug)]
@@ -130,6 +163,7 @@ impl Object for ApubRemoteActor {
     async fn from_json(json: RemoteActorJson, data: &Data<AppState>) -> Result<Self> {
         let instance = instance_of(&json.id)
             .ok_or_else(|| Error::BadRequest("actor id has no host".into()))?;
+        let allow_http = data.config.insecure_federation;
         let actor = data
             .db
             .upsert_remote_actor(&NewRemoteActor {
@@ -141,6 +175,14 @@ impl Object for ApubRemoteActor {
                 shared_inbox: json.endpoints.and_then(|endpoints| endpoints.shared_inbox),
                 public_key_id: json.public_key.id.to_string(),
                 public_key_pem: json.public_key.public_key_pem,
+                avatar_url: json
+                    .icon
+                    .as_ref()
+                    .and_then(|icon| safe_web_url(icon, allow_http)),
+                profile_url: json
+                    .url
+                    .as_ref()
+                    .and_then(|url| safe_web_url(url, allow_http)),
                 ap_id: json.id,
             })
             .await?;

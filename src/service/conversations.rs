@@ -1,0 +1,571 @@
+//! Replies (and new threads) from other servers: threading them into conversations, their
+//! edits and deletions, and the deletion of an actor with everything it wrote. The forum's Group
+//! relays each public change to the forum's followers (FEP-1b12).
+//!
+//! Every change runs in one transaction with the inbound activity's id (a replay changes
+//! nothing: 409) and the deliveries it causes. Network work (fetching missing ancestors) happens
+//! before the transaction.
+
+use std::collections::HashSet;
+
+use activitypub_federation::{
+    config::Data,
+    fetch::{fetch_object_http, object_id::ObjectId},
+};
+use url::Url;
+
+use crate::{
+    db::{
+        now_millis,
+        posts::{NewPost, PostContent},
+        Db, Tx,
+    },
+    delivery::{self, Recipient},
+    error::{Error, Result},
+    federation::{
+        activities::{announce::announce_activity, outgoing::Outgoing},
+        objects::{
+            local_actor::ApubLocalActor,
+            note::NoteJson,
+            post::{local_post_id, object_json},
+            remote_actor::ApubRemoteActor,
+        },
+    },
+    model::{
+        actor::instance_of, ActorKind, Author, LocalActor, Post, PostDetails, PostKind, Visibility,
+    },
+    state::AppState,
+};
+
+/// How far up an `inReplyTo` chain Rounds fetches to find the conversation a reply belongs to.
+pub const MAX_ANCESTORS: usize = 16;
+
+/// The built-in forum that takes new threads from other servers unless told otherwise.
+const OPEN_BY_DEFAULT: &str = "community";
+
+fn already_processed() -> Error {
+    Error::Conflict("activity already processed".into())
+}
+
+/// Where a received post goes.
+enum Placement {
+    /// Under `anchor` (a post here), after the `ancestors` fetched on the way (nearest first).
+    Reply {
+        anchor: Box<Post>,
+        ancestors: Vec<(NoteJson, i64)>,
+    },
+    /// A new thread in this forum.
+    Thread(LocalActor),
+}
+
+/// A `Create` of a post by `actor`: stored once, threaded, and relayed by the forum. Posts
+/// unrelated to Rounds are dropped (`Ok`, nothing stored).
+pub async fn receive_note(
+    data: &Data<AppState>,
+    activity_id: &Url,
+    actor: &Url,
+    note: NoteJson,
+) -> Result<()> {
+    note.check_sent_by(actor)?;
+    let author = ObjectId::<ApubRemoteActor>::from(actor.clone())
+        .dereference(data)
+        .await?;
+    let known = Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, note.id.as_str()).await?;
+    if known.is_some() {
+        // The same post by another route (or again): nothing changes but the activity's id.
+        let mut tx = data.db.begin().await?;
+        if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
+            return Err(already_processed());
+        }
+        tx.commit().await?;
+        return Ok(());
+    }
+    let Some(placement) = place(data, &note).await? else {
+        tracing::info!(actor = %actor, "dropped a post unrelated to this server");
+        return Ok(());
+    };
+
+    let mut tx = data.db.begin().await?;
+    if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
+        return Err(already_processed());
+    }
+    let stored = match placement {
+        Placement::Reply { anchor, ancestors } => {
+            let mut parent = *anchor;
+            for (ancestor, ancestor_author) in ancestors.iter().rev() {
+                parent =
+                    store_reply(&mut tx, data, ancestor, *ancestor_author, &parent, None).await?;
+            }
+            store_reply(
+                &mut tx,
+                data,
+                &note,
+                author.0.id,
+                &parent,
+                Some(activity_id),
+            )
+            .await?
+        }
+        Placement::Thread(forum) => {
+            store_thread(&mut tx, data, &note, author.0.id, &forum, activity_id).await?
+        }
+    };
+    let deliveries = relay_created(&mut tx, data, &stored, activity_id).await?;
+    tx.commit().await?;
+    data.ring_delivery_bell();
+    tracing::info!(
+        post = stored.id,
+        kind = stored.kind.as_str(),
+        deliveries,
+        "received a post"
+    );
+    Ok(())
+}
+
+/// Finds where a post belongs: under a post here (fetching missing ancestors), or, without
+/// `inReplyTo`, as a new thread in a forum it addresses that takes them. `None`: unrelated.
+async fn place(data: &Data<AppState>, note: &NoteJson) -> Result<Option<Placement>> {
+    let Some(parent) = note.in_reply_to.clone() else {
+        return Ok(forum_addressed(data, note).await?.map(Placement::Thread));
+    };
+    let mut ancestors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = parent;
+    for _ in 0..=MAX_ANCESTORS {
+        if !seen.insert(next.clone()) {
+            return Ok(None); // a loop in inReplyTo
+        }
+        if let Some(anchor) = known_post(data, &next).await? {
+            let root = match anchor.root_id {
+                Some(root_id) => data.db.post_by_id(root_id).await?,
+                None => Some(anchor.clone()),
+            };
+            // A conversation whose first post is gone takes no more replies.
+            if root.is_none_or(|root| root.is_deleted()) {
+                return Ok(None);
+            }
+            return Ok(Some(Placement::Reply {
+                anchor: Box::new(anchor),
+                ancestors,
+            }));
+        }
+        if ancestors.len() == MAX_ANCESTORS
+            || instance_of(&next).as_deref() == Some(data.config.domain.as_str())
+        {
+            return Ok(None);
+        }
+        let Some(ancestor) = fetch_ancestor(data, &next).await else {
+            return Ok(None);
+        };
+        let Some(grandparent) = ancestor.0.in_reply_to.clone() else {
+            return Ok(None); // the conversation starts elsewhere
+        };
+        ancestors.push(ancestor);
+        next = grandparent;
+    }
+    Ok(None)
+}
+
+/// A post here that `id` names: a local post, or a remote one already stored.
+async fn known_post(data: &AppState, id: &Url) -> Result<Option<Post>> {
+    if let Some(number) = local_post_id(data, id) {
+        return Ok(data
+            .db
+            .post_by_id(number)
+            .await?
+            .filter(|post| post.ap_id.is_none()));
+    }
+    Ok(Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, id.as_str()).await?)
+}
+
+/// Fetches a missing ancestor and its author; `None` when it cannot be had or checked.
+async fn fetch_ancestor(data: &Data<AppState>, id: &Url) -> Option<(NoteJson, i64)> {
+    let fetched = match fetch_object_http::<AppState, NoteJson>(id, data).await {
+        Ok(fetched) => fetched.object,
+        Err(err) => {
+            tracing::info!(ancestor = %id, reason = %err, "an ancestor could not be fetched");
+            return None;
+        }
+    };
+    if instance_of(&fetched.id) != instance_of(id) || fetched.check_own_instance().is_err() {
+        tracing::info!(ancestor = %id, "a fetched ancestor was not from its own instance");
+        return None;
+    }
+    let author = ObjectId::<ApubRemoteActor>::from(fetched.attributed_to.clone())
+        .dereference(data)
+        .await
+        .ok()?;
+    Some((fetched, author.0.id))
+}
+
+/// The local forum a post without `inReplyTo` addresses or mentions, if it takes new threads
+/// from elsewhere and the post is public.
+async fn forum_addressed(data: &AppState, note: &NoteJson) -> Result<Option<LocalActor>> {
+    if note.visibility() != Visibility::Public {
+        return Ok(None);
+    }
+    let candidates = note
+        .to
+        .iter()
+        .chain(note.cc.iter())
+        .filter_map(|address| Url::parse(address).ok())
+        .chain(note.audience.clone())
+        .chain(note.mentions());
+    for candidate in candidates {
+        let Some(name) = ApubLocalActor::name_in_url(&candidate, data) else {
+            continue;
+        };
+        let Some(forum) = data.db.local_actor_by_name(name).await? else {
+            continue;
+        };
+        if forum.kind == ActorKind::Group && accepts_remote_threads(data, &forum).await? {
+            return Ok(Some(forum));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a forum takes new threads from other servers (a forum setting; on by default for
+/// `community`, off for the others).
+pub async fn accepts_remote_threads(data: &AppState, forum: &LocalActor) -> Result<bool> {
+    Ok(data
+        .db
+        .forum_accepts_remote_threads(forum.id)
+        .await?
+        .unwrap_or(forum.name == OPEN_BY_DEFAULT))
+}
+
+fn remote_details(note: &NoteJson) -> PostDetails {
+    PostDetails {
+        hashtags: note.hashtags(),
+        ..PostDetails::default()
+    }
+}
+
+async fn store_reply(
+    tx: &mut Tx,
+    data: &AppState,
+    note: &NoteJson,
+    author_id: i64,
+    parent: &Post,
+    activity_id: Option<&Url>,
+) -> Result<Post> {
+    let html = note.sanitized_content();
+    let details = remote_details(note);
+    let id = insert_remote(
+        tx,
+        data,
+        note,
+        &html,
+        &details,
+        RemotePlace {
+            kind: PostKind::Reply,
+            author_id,
+            audience_id: parent.audience_id,
+            root_id: Some(parent.root()),
+            parent_id: Some(parent.id),
+            title: None,
+            not_before: parent.published_at,
+        },
+        activity_id,
+    )
+    .await?;
+    Db::post_by_id_in(tx, id)
+        .await?
+        .ok_or_else(|| Error::Internal("a stored post vanished".into()))
+}
+
+async fn store_thread(
+    tx: &mut Tx,
+    data: &AppState,
+    note: &NoteJson,
+    author_id: i64,
+    forum: &LocalActor,
+    activity_id: &Url,
+) -> Result<Post> {
+    let html = note.sanitized_content();
+    let details = remote_details(note);
+    let title = note.title(&html);
+    let place = RemotePlace {
+        kind: PostKind::Thread,
+        author_id,
+        audience_id: forum.id,
+        root_id: None,
+        parent_id: None,
+        title: Some(&title),
+        not_before: 0,
+    };
+    let id = insert_remote(tx, data, note, &html, &details, place, Some(activity_id)).await?;
+    Db::post_by_id_in(tx, id)
+        .await?
+        .ok_or_else(|| Error::Internal("a stored post vanished".into()))
+}
+
+struct RemotePlace<'a> {
+    kind: PostKind,
+    author_id: i64,
+    audience_id: i64,
+    root_id: Option<i64>,
+    parent_id: Option<i64>,
+    title: Option<&'a str>,
+    not_before: i64,
+}
+
+async fn insert_remote(
+    tx: &mut Tx,
+    data: &AppState,
+    note: &NoteJson,
+    html: &str,
+    details: &PostDetails,
+    place: RemotePlace<'_>,
+    activity_id: Option<&Url>,
+) -> Result<i64> {
+    let remote_url = note.page_url(data.config.insecure_federation);
+    let content_warning = note.content_warning();
+    let id = Db::insert_post(
+        tx,
+        &NewPost {
+            ap_id: Some(note.id.as_str()),
+            kind: place.kind,
+            author_local_id: None,
+            author_remote_id: Some(place.author_id),
+            audience_id: place.audience_id,
+            root_id: place.root_id,
+            parent_id: place.parent_id,
+            content: PostContent {
+                title: place.title,
+                summary: None,
+                content_warning: content_warning.as_deref(),
+                source: None,
+                content_html: html,
+                details,
+                starts_at: None,
+                ends_at: None,
+            },
+            visibility: note.visibility(),
+            remote_url: remote_url.as_ref().map(Url::as_str),
+            // Never before what it answers, so that conversations read in order.
+            published_at: note.published_millis(now_millis()).max(place.not_before),
+        },
+    )
+    .await
+    .map_err(|err| match Error::from(err) {
+        // The same post arrived by two routes at once: the other one stored it.
+        err if err.is_unique_violation() => already_processed(),
+        err => err,
+    })?;
+    Db::set_post_hashtags(tx, id, &details.hashtags).await?;
+    if let Some(activity_id) = activity_id {
+        Db::set_post_activity(tx, id, activity_id.as_str()).await?;
+    }
+    Ok(id)
+}
+
+/// The forum's Group relays a new public post: the `Create` it came in (FEP-1b12).
+async fn relay_created(
+    tx: &mut Tx,
+    data: &AppState,
+    post: &Post,
+    activity_id: &Url,
+) -> Result<usize> {
+    let object = object_json(data, post, parent_url(data, post).await?, 0);
+    let mut create = Outgoing::new(
+        "Create",
+        activity_id.clone(),
+        object.attributed_to.clone(),
+        serde_json::Value::Null,
+    );
+    create.object = crate::federation::objects::post::object_document(&object);
+    if let Some(map) = create.object.as_object_mut() {
+        map.remove("@context");
+    }
+    create.to = object.to.clone();
+    create.cc = object.cc.clone();
+    relay(tx, data, post, &create).await
+}
+
+/// The id of what a post answers.
+async fn parent_url(data: &AppState, post: &Post) -> Result<Option<Url>> {
+    let Some(parent_id) = post.parent_id else {
+        return Ok(None);
+    };
+    Ok(data
+        .db
+        .post_by_id(parent_id)
+        .await?
+        .map(|parent| crate::federation::objects::post::post_url(data, &parent)))
+}
+
+/// The Group of a public post's forum announces `activity` to its followers; nothing for
+/// posts not addressed to the public or outside forums.
+async fn relay(tx: &mut Tx, data: &AppState, post: &Post, activity: &Outgoing) -> Result<usize> {
+    if post.visibility != Visibility::Public {
+        return Ok(0);
+    }
+    let Some(group) = data.db.local_actor_by_id(post.audience_id).await? else {
+        return Ok(0);
+    };
+    if group.kind != ActorKind::Group {
+        return Ok(0);
+    }
+    let announce = announce_activity(&data.actor_url(&group), activity);
+    delivery::enqueue(
+        tx,
+        &announce.id,
+        &group,
+        &announce.payload(),
+        &[Recipient::FollowersOf(group.id)],
+    )
+    .await
+}
+
+/// The stored remote post `id` names, if `actor` wrote it; 403 if someone else did.
+async fn own_post(data: &AppState, actor: &Url, id: &Url) -> Result<Option<Post>> {
+    let Some(post) = Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, id.as_str()).await?
+    else {
+        return Ok(None);
+    };
+    match &post.author {
+        Author::Remote { ap_id, .. } if ap_id == actor.as_str() => Ok(Some(post)),
+        _ => Err(Error::Forbidden("only its author may change a post".into())),
+    }
+}
+
+/// An `Update` of a post by its author: the new words replace the old, which are kept as an
+/// edit; the Group relays it. A post Rounds does not have is ignored.
+pub async fn edit_note(
+    data: &Data<AppState>,
+    activity_id: &Url,
+    actor: &Url,
+    note: NoteJson,
+) -> Result<()> {
+    note.check_sent_by(actor)?;
+    let Some(post) = own_post(data, actor, &note.id).await? else {
+        return Ok(());
+    };
+    if post.is_deleted() {
+        return Ok(());
+    }
+    let html = note.sanitized_content();
+    let details = remote_details(&note);
+    let content_warning = note.content_warning();
+    let title = match post.kind {
+        PostKind::Thread => Some(note.title(&html)),
+        _ => None,
+    };
+    let mut tx = data.db.begin().await?;
+    if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
+        return Err(already_processed());
+    }
+    Db::record_edit(&mut tx, &post).await?;
+    let content = PostContent {
+        title: title.as_deref(),
+        summary: None,
+        content_warning: content_warning.as_deref(),
+        source: None,
+        content_html: &html,
+        details: &details,
+        starts_at: None,
+        ends_at: None,
+    };
+    Db::update_post_content(&mut tx, post.id, &content).await?;
+    Db::set_post_hashtags(&mut tx, post.id, &details.hashtags).await?;
+    let edited = Db::post_by_id_in(&mut tx, post.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let object = object_json(data, &edited, parent_url(data, &edited).await?, 0);
+    let mut update = crate::federation::activities::update_post::update_post(&object);
+    update.id = activity_id.clone();
+    let deliveries = relay(&mut tx, data, &edited, &update).await?;
+    tx.commit().await?;
+    data.ring_delivery_bell();
+    tracing::info!(
+        post = post.id,
+        deliveries,
+        "a post was edited by its author"
+    );
+    Ok(())
+}
+
+/// A `Delete` by `actor`: of one of its posts (erased, its id then answers 410; the Group
+/// relays the deletion), or of the actor itself (everything it wrote is erased, and its follows,
+/// reactions and participation forgotten). Anything else is ignored.
+pub async fn delete_object(
+    data: &Data<AppState>,
+    activity_id: &Url,
+    actor: &Url,
+    object: &Url,
+) -> Result<()> {
+    if object == actor {
+        return delete_actor(data, activity_id, actor).await;
+    }
+    let Some(post) = own_post(data, actor, object).await? else {
+        return Ok(());
+    };
+    let mut tx = data.db.begin().await?;
+    if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
+        return Err(already_processed());
+    }
+    if !Db::tombstone_post(&mut tx, post.id).await? {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let object = object_json(data, &post, None, 0);
+    let mut delete = crate::federation::activities::delete_post::delete_post(&object);
+    delete.id = activity_id.clone();
+    let deliveries = relay(&mut tx, data, &post, &delete).await?;
+    tx.commit().await?;
+    data.ring_delivery_bell();
+    tracing::info!(
+        post = post.id,
+        deliveries,
+        "a post was deleted by its author"
+    );
+    Ok(())
+}
+
+async fn delete_actor(data: &Data<AppState>, activity_id: &Url, actor: &Url) -> Result<()> {
+    let Some(remote) = data.db.remote_actor_by_ap_id(actor).await? else {
+        return Ok(());
+    };
+    let mut tx = data.db.begin().await?;
+    if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
+        return Err(already_processed());
+    }
+    let posts = Db::live_posts_of_remote_actor(&mut tx, remote.id).await?;
+    // Each forum the actor wrote in publicly relays its Delete once.
+    let mut forums = Vec::new();
+    for post_id in &posts {
+        let Some(post) = Db::post_by_id_in(&mut tx, *post_id).await? else {
+            continue;
+        };
+        Db::tombstone_post(&mut tx, post.id).await?;
+        if post.visibility == Visibility::Public
+            && !forums
+                .iter()
+                .any(|p: &Post| p.audience_id == post.audience_id)
+        {
+            forums.push(post);
+        }
+    }
+    let mut delete = Outgoing::new(
+        "Delete",
+        activity_id.clone(),
+        actor.clone(),
+        serde_json::Value::String(actor.to_string()),
+    );
+    delete.to = vec![crate::federation::objects::post::PUBLIC.to_string()];
+    let mut deliveries = 0;
+    for post in &forums {
+        deliveries += relay(&mut tx, data, post, &delete).await?;
+    }
+    Db::forget_remote_actor_activity(&mut tx, remote.id).await?;
+    tx.commit().await?;
+    data.ring_delivery_bell();
+    tracing::info!(
+        posts = posts.len(),
+        deliveries,
+        "a remote actor was deleted with its posts"
+    );
+    Ok(())
+}
