@@ -493,6 +493,28 @@ async fn loops_unrelated_replies_and_new_threads(db: TestDb) {
     );
     let outbox = get_activity_json(&rounds.url("/actors/closed/outbox")).await;
     assert_eq!(outbox["totalItems"], 0);
+    // The forum opens through the API: the next one starts a thread.
+    let admin = common::member_token(&rounds, "root", rounds::model::Role::Admin).await;
+    let opened = reqwest::Client::new()
+        .patch(rounds.url("/api/v1/forums/closed"))
+        .bearer_auth(&admin)
+        .json(&json!({"remote_threads": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    assert_eq!(
+        opened.json::<Value>().await.unwrap()["remote_threads"],
+        true
+    );
+    let mut again = peer.note("alice", None, "<p>knock knock</p>", None);
+    again["cc"] = json!([rounds.actor_url("closed")]);
+    assert_eq!(
+        send(&rounds, &peer, "alice", &peer.create(&again)).await,
+        202
+    );
+    let outbox = get_activity_json(&rounds.url("/actors/closed/outbox")).await;
+    assert_eq!(outbox["totalItems"], 1);
 }
 
 both_databases!(

@@ -1,6 +1,7 @@
 //! `/api/v1/forums` (admins): a new forum, a Group actor that people can follow
 //! (`POST /api/v1/forums`), and changes to its title and summary, which its followers receive as
-//! an `Update` (`PATCH /api/v1/forums/{name}`).
+//! an `Update` (`PATCH /api/v1/forums/{name}`), and whether it takes new threads from other
+//! servers (`remote_threads`).
 
 use activitypub_federation::config::Data;
 use axum::{
@@ -11,11 +12,13 @@ use axum::{
     Json,
 };
 
-use super::{add_problems, created, json_object, member, required_string, string_field};
+use super::{
+    add_problems, bool_field, created, json_object, member, required_string, string_field,
+};
 use crate::{
     error::Error,
     model::Role,
-    service::{actors, members, profiles},
+    service::{actors, conversations, members, profiles},
     state::AppState,
 };
 
@@ -65,18 +68,31 @@ pub async fn update(
         let mut problems = Vec::new();
         let title = string_field(&input, "title", &mut problems);
         let summary = string_field(&input, "summary", &mut problems);
+        let remote_threads = bool_field(&input, "remote_threads", &mut problems);
         let rules =
             profiles::forum_update_problems(&data, &name, title.as_deref(), summary.as_deref());
         add_problems(&mut problems, rules.await?);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let update =
-            profiles::update_forum(&data, &name, title.as_deref(), summary.as_deref()).await?;
-        tracing::info!(forum = %update.actor.name, by = %member.name, "forum updated");
+        if let Some(accepts) = remote_threads {
+            conversations::set_remote_threads(&data, &name, accepts).await?;
+        }
+        let forum = if title.is_some() || summary.is_some() {
+            let update =
+                profiles::update_forum(&data, &name, title.as_deref(), summary.as_deref()).await?;
+            tracing::info!(forum = %update.actor.name, by = %member.name, "forum updated");
+            update.actor
+        } else {
+            data.db
+                .local_actor_by_name(&name)
+                .await?
+                .ok_or(Error::NotFound)?
+        };
         Ok(Json(serde_json::json!({
-            "id": data.actor_url(&update.actor),
-            "url": data.url(&format!("/@{}", update.actor.name)),
+            "id": data.actor_url(&forum),
+            "url": data.url(&format!("/@{}", forum.name)),
+            "remote_threads": conversations::accepts_remote_threads(&data, &forum).await?,
         }))
         .into_response())
     }

@@ -92,6 +92,22 @@ fn string_field(
     }
 }
 
+/// A boolean field: `None` if absent or null; a field error if of another type.
+fn bool_field(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<FieldError>,
+) -> Option<bool> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(value)) => Some(*value),
+        Some(_) => {
+            problems.push(FieldError::new(field, "must be true or false"));
+            None
+        }
+    }
+}
+
 /// A required string field.
 fn required_string(
     map: &Map<String, Value>,

@@ -97,9 +97,9 @@ pub fn spec() -> Value {
                 "responses": merge(merge(json!({"201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}}), error_responses()), invalid.clone())
             }},
             "/api/v1/forums/{name}": {"patch": {
-                "summary": "Change a forum's title or summary (admins); its followers receive an Update",
+                "summary": "Change a forum's title or summary (admins; its followers receive an Update), or whether it takes new threads from other servers",
                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string", "maxLength": 100}, "summary": {"type": "string", "maxLength": 2000}}}}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string", "maxLength": 100}, "summary": {"type": "string", "maxLength": 2000}, "remote_threads": {"type": "boolean", "description": "Whether a public post from another server that addresses or mentions the forum starts a thread in it (default: true for community, false for other forums)"}}}}}},
                 "responses": merge(merge(json!({"200": {"description": "Updated", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}}}, "404": {"description": "No such forum"}}), error_responses()), invalid.clone())
             }},
             "/api/v1/forums/{name}/threads": {"post": {

@@ -6,7 +6,7 @@ use crate::{
     app,
     config::Config,
     model::ActorKind,
-    service::{actors, profiles},
+    service::{actors, conversations, profiles},
 };
 
 #[derive(Subcommand, Debug)]
@@ -22,13 +22,17 @@ pub enum ForumCommand {
     },
     /// List forums.
     List,
-    /// Change a forum's title (and summary); its followers receive an `Update`.
+    /// Change a forum's title or summary (its followers receive an `Update`), or whether it
+    /// takes new threads from other servers.
     Edit {
         name: String,
         #[arg(long)]
-        title: String,
+        title: Option<String>,
         #[arg(long)]
         summary: Option<String>,
+        /// Whether a public post from another server that addresses the forum starts a thread.
+        #[arg(long, value_name = "true|false")]
+        remote_threads: Option<bool>,
     },
 }
 
@@ -50,19 +54,39 @@ pub async fn run(config: Config, command: ForumCommand) -> anyhow::Result<()> {
             name,
             title,
             summary,
+            remote_threads,
         } => {
-            let update = profiles::update_forum(&state, &name, Some(&title), summary.as_deref())
-                .await
-                .map_err(|err| match err {
-                    crate::error::Error::NotFound => {
-                        anyhow::anyhow!("there is no forum named {name:?}")
-                    }
-                    other => other.into(),
-                })?;
-            println!(
-                "Updated forum {}; queued {} deliveries to its followers.",
-                update.actor.name, update.deliveries
-            );
+            let not_a_forum = |err| match err {
+                crate::error::Error::NotFound => {
+                    anyhow::anyhow!("there is no forum named {name:?}")
+                }
+                other => other.into(),
+            };
+            if title.is_none() && summary.is_none() && remote_threads.is_none() {
+                anyhow::bail!("nothing to change: give --title, --summary or --remote-threads");
+            }
+            if let Some(accepts) = remote_threads {
+                conversations::set_remote_threads(&state, &name, accepts)
+                    .await
+                    .map_err(not_a_forum)?;
+                println!("Forum {name} takes new threads from other servers: {accepts}.");
+            }
+            if title.is_some() || summary.is_some() {
+                let forum = state
+                    .db
+                    .local_actor_by_name(&name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("there is no forum named {name:?}"))?;
+                let title = title.unwrap_or(forum.display_name);
+                let update =
+                    profiles::update_forum(&state, &name, Some(&title), summary.as_deref())
+                        .await
+                        .map_err(not_a_forum)?;
+                println!(
+                    "Updated forum {}; queued {} deliveries to its followers.",
+                    update.actor.name, update.deliveries
+                );
+            }
         }
         ForumCommand::List => {
             for actor in state.db.local_actors_of_kinds(&[ActorKind::Group]).await? {

@@ -235,6 +235,21 @@ pub async fn accepts_remote_threads(data: &AppState, forum: &LocalActor) -> Resu
         .unwrap_or(forum.name == OPEN_BY_DEFAULT))
 }
 
+/// Sets whether the forum `name` takes new threads from other servers; 404 if it is not a forum.
+pub async fn set_remote_threads(data: &AppState, name: &str, accepts: bool) -> Result<()> {
+    let forum = data
+        .db
+        .local_actor_by_name(name)
+        .await?
+        .filter(|actor| actor.kind == ActorKind::Group)
+        .ok_or(Error::NotFound)?;
+    data.db
+        .set_forum_accepts_remote_threads(forum.id, accepts)
+        .await?;
+    tracing::info!(forum = %forum.name, accepts, "new threads from other servers");
+    Ok(())
+}
+
 fn remote_details(note: &NoteJson) -> PostDetails {
     PostDetails {
         hashtags: note.hashtags(),
