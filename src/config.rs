@@ -33,6 +33,10 @@ pub struct Config {
     pub delivery_record_retention: Duration,
     /// Bearer token that `/metrics` requires; `/metrics` answers 404 without one.
     pub metrics_token: Option<String>,
+    /// Inbound activities a minute accepted from one remote actor (0: no limit).
+    pub inbound_per_actor_per_minute: u32,
+    /// Inbound activities a minute accepted from one remote instance (0: no limit).
+    pub inbound_per_instance_per_minute: u32,
 }
 
 /// A setting that could not be used; `Display` is the one-line message shown to the operator.
@@ -65,9 +69,11 @@ struct RawSettings {
     delivery_shutdown_grace_seconds: Option<u64>,
     delivery_record_days: Option<u64>,
     metrics_token: Option<String>,
+    inbound_per_actor_per_minute: Option<u64>,
+    inbound_per_instance_per_minute: Option<u64>,
 }
 
-const SETTINGS: [&str; 11] = [
+const SETTINGS: [&str; 13] = [
     "domain",
     "bind",
     "database_url",
@@ -79,6 +85,8 @@ const SETTINGS: [&str; 11] = [
     "delivery_shutdown_grace_seconds",
     "delivery_record_days",
     "metrics_token",
+    "inbound_per_actor_per_minute",
+    "inbound_per_instance_per_minute",
 ];
 
 impl Config {
@@ -149,6 +157,10 @@ impl Config {
                             raw.delivery_shutdown_grace_seconds = number
                         }
                         "delivery_record_days" => raw.delivery_record_days = number,
+                        "inbound_per_actor_per_minute" => raw.inbound_per_actor_per_minute = number,
+                        "inbound_per_instance_per_minute" => {
+                            raw.inbound_per_instance_per_minute = number
+                        }
                         _ => raw.delivery_first_retry_seconds = number,
                     }
                 }
@@ -246,6 +258,20 @@ impl RawSettings {
             1,
             3650,
         )?;
+        let per_actor = in_range(
+            "inbound_per_actor_per_minute",
+            self.inbound_per_actor_per_minute,
+            300,
+            0,
+            1_000_000,
+        )?;
+        let per_instance = in_range(
+            "inbound_per_instance_per_minute",
+            self.inbound_per_instance_per_minute,
+            3_000,
+            0,
+            10_000_000,
+        )?;
         let metrics_token = self.metrics_token.filter(|token| !token.is_empty());
         if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
             return Err(invalid("metrics_token", "expected at least 16 characters"));
@@ -262,6 +288,8 @@ impl RawSettings {
             delivery_shutdown_grace: Duration::from_secs(grace),
             delivery_record_retention: Duration::from_secs(record_days * 24 * 3600),
             metrics_token,
+            inbound_per_actor_per_minute: u32::try_from(per_actor).unwrap_or(u32::MAX),
+            inbound_per_instance_per_minute: u32::try_from(per_instance).unwrap_or(u32::MAX),
         })
     }
 }

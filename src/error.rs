@@ -34,6 +34,9 @@ pub enum Error {
     /// 413: the body is larger than we accept.
     #[error("body too large")]
     PayloadTooLarge,
+    /// 429: too many activities; try again after this many seconds.
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(u64),
     /// 422: a request that is well-formed but cannot be done (a taken name, say).
     #[error("{0}")]
     Unprocessable(String),
@@ -84,6 +87,7 @@ impl Error {
             Error::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unprocessable(_) | Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +112,15 @@ impl IntoResponse for Error {
                 Json(json!({ "error": "invalid input", "fields": fields })),
             )
                 .into_response();
+        }
+        if let Error::TooManyRequests(seconds) = &self {
+            let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+            return response;
         }
         let reason = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

@@ -10,6 +10,7 @@ use crate::{
     db::Db,
     delivery::{metrics::DeliveryMetrics, revive::Revivals},
     model::LocalActor,
+    service::moderation::{instances::InstancePolicies, rate_limits::InboundLimits},
 };
 
 /// Everything a handler, the inbox and the workers share. Cheap to clone.
@@ -26,11 +27,19 @@ pub struct AppState {
     /// The instances this process believes unavailable, to revive when they write to us
     /// (see `delivery::revive`).
     pub delivery_revivals: Arc<Revivals>,
+    /// Instance policies in force (cached; see `service::moderation::instances`).
+    pub instance_policies: Arc<InstancePolicies>,
+    /// Inbound rate limits of this process.
+    pub inbound_limits: Arc<InboundLimits>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Result<AppState, url::ParseError> {
         let base = Url::parse(&format!("{}/", config.base_url()))?;
+        let inbound_limits = InboundLimits::new(
+            config.inbound_per_actor_per_minute,
+            config.inbound_per_instance_per_minute,
+        );
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -38,6 +47,8 @@ impl AppState {
             delivery_bell: Arc::new(Notify::new()),
             delivery_metrics: Arc::new(DeliveryMetrics::default()),
             delivery_revivals: Arc::new(Revivals::default()),
+            instance_policies: Arc::new(InstancePolicies::default()),
+            inbound_limits: Arc::new(inbound_limits),
         })
     }
 

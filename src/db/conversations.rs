@@ -55,6 +55,21 @@ impl Db {
         Ok(())
     }
 
+    /// The id of the `Create` that brought a remote post, if it came in one.
+    pub async fn post_activity(
+        conn: &mut AnyConnection,
+        post_id: i64,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT activity_ap_id FROM posts WHERE id = $1")
+            .bind(post_id)
+            .fetch_optional(conn)
+            .await?;
+        Ok(row
+            .map(|row| row.try_get("activity_ap_id"))
+            .transpose()?
+            .flatten())
+    }
+
     /// Keeps the version of a post that an edit replaces.
     pub async fn record_edit(conn: &mut AnyConnection, post: &Post) -> Result<(), sqlx::Error> {
         sqlx::query(

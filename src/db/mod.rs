@@ -11,6 +11,8 @@ pub mod conversations;
 pub mod deliveries;
 pub mod delivery_instances;
 pub mod follows;
+pub mod moderation;
+pub mod moderation_records;
 pub mod pages;
 pub mod posts;
 pub mod received;

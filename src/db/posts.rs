@@ -39,7 +39,8 @@ pub(super) const POST_SELECT: &str =
     "SELECT p.id, p.ap_id, p.kind, p.author_local_id, p.author_remote_id, \
      p.audience_id, aud.name AS audience_name, p.root_id, p.parent_id, p.title, p.summary, \
      p.content_warning, p.source, p.content_html, p.visibility, p.details, p.starts_at, \
-     p.ends_at, p.remote_url, p.published_at, p.updated_at, p.deleted_at, \
+     p.ends_at, p.remote_url, p.published_at, p.updated_at, p.deleted_at, p.held_reason, \
+     p.removed_at, p.locked_at, \
      la.name AS local_name, la.display_name AS local_display_name, ra.ap_id AS remote_ap_id, \
      ra.display_name AS remote_display_name, ra.preferred_username AS remote_username, \
      ra.instance AS remote_instance, ra.avatar_url AS remote_avatar_url, \
@@ -48,7 +49,9 @@ pub(super) const POST_SELECT: &str =
      LEFT JOIN local_actors la ON la.id = p.author_local_id \
      LEFT JOIN remote_actors ra ON ra.id = p.author_remote_id";
 
-const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL";
+/// Public, not deleted, not held for moderation, not removed by a moderator.
+const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
+     AND p.held_reason IS NULL AND p.removed_at IS NULL";
 
 pub(super) fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -105,7 +108,24 @@ pub(super) fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
         published_at: row.try_get("published_at")?,
         updated_at: row.try_get("updated_at")?,
         deleted_at: row.try_get("deleted_at")?,
+        held_reason: row.try_get("held_reason")?,
+        removed_at: row.try_get("removed_at")?,
+        locked_at: row.try_get("locked_at")?,
     })
+}
+
+/// A post as the public may see it: one removed by moderators looks deleted.
+pub fn as_public_tombstone(mut post: Post) -> Post {
+    if let Some(removed_at) = post.removed_at {
+        post.deleted_at = post.deleted_at.or(Some(removed_at));
+        post.content_html = String::new();
+        post.title = None;
+        post.summary = None;
+        post.content_warning = None;
+        post.source = None;
+        post.details = PostDetails::default();
+    }
+    post
 }
 
 fn details_json(details: &PostDetails) -> String {
@@ -289,20 +309,24 @@ impl Db {
         posts_from_rows(&rows)
     }
 
-    /// Every public post of the conversation rooted at `root` (deleted ones too, as tombstones
-    /// keep the nesting of their answers; not the root itself), oldest first. Posts not
+    /// Every public post of the conversation rooted at `root` (not the root itself), oldest
+    /// first. Deleted posts and posts removed by moderators come as tombstones (no words,
+    /// `deleted_at` set), keeping the nesting of their answers; held posts and posts not
     /// addressed to the public are never among them.
     pub async fn conversation(&self, root: i64, limit: i64) -> Result<Vec<Post>, sqlx::Error> {
         let sql = format!(
             "{POST_SELECT} WHERE p.root_id = $1 AND p.visibility = 'public' \
-             ORDER BY p.published_at, p.id LIMIT $2"
+             AND p.held_reason IS NULL ORDER BY p.published_at, p.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(root)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        posts_from_rows(&rows)
+        Ok(posts_from_rows(&rows)?
+            .into_iter()
+            .map(as_public_tombstone)
+            .collect())
     }
 
     /// Visible replies in a conversation, per root: how many.

@@ -200,6 +200,14 @@ async fn deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
 }
 
 async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
+    let policies = context
+        .state
+        .instance_policies
+        .current(&context.state.db)
+        .await;
+    if policies.refuses(&delivery.instance) {
+        return SendResult::Undeliverable("instance blocked by policy".into());
+    }
     let (body, digest) = match payload(context, delivery.activity).await {
         Ok(Some(body)) => body,
         Ok(None) => return SendResult::Undeliverable("activity no longer stored".into()),

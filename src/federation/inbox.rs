@@ -2,7 +2,9 @@
 //!
 //! Order of checks, cheapest first: body size (413), a signature over the request target,
 //! digest and a current date (401), JSON (400), id and actor on one instance and not ours
-//! (400), the signing key belongs to the actor (401), then activitypub_federation verifies the
+//! (400), the instance federates with us and the actor is not banned (403), the actor and its
+//! instance are within their rate limits (429), the signing key belongs to the actor (401), then
+//! activitypub_federation verifies the
 //! digest and the signature itself (401), the activity's own rules run, and its effect is
 //! written together with its id, so a replay changes nothing (409).
 
@@ -32,6 +34,7 @@ use crate::{
     delivery,
     error::{Error, Result},
     model::actor::instance_of,
+    service::moderation::{bans, instances},
     state::AppState,
 };
 
@@ -95,6 +98,12 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
         ));
     };
     check_origin(data, &id, &actor)?;
+    // Moderation, before anything is fetched: suspended instances (and, in allowlist mode,
+    // unlisted ones), actors banned from the server, then the rate limits.
+    instances::check_url(data, &actor).await?;
+    bans::check(data, actor.as_str(), None).await?;
+    data.inbound_limits
+        .check(actor.as_str(), &instance_of(&actor).unwrap_or_default())?;
     verify_key_owner(data, &actor, &signature.key_id).await?;
 
     let request = Request::from_parts(parts, Body::from(bytes));

@@ -58,6 +58,7 @@ pub async fn federation_config(
 ) -> Result<FederationConfig<AppState>, Error> {
     let insecure = state.config.insecure_federation;
     let client = http_client(&state.config)?;
+    let policies = crate::service::moderation::instances::PolicyVerifier(state.clone());
     FederationConfig::builder()
         .domain(state.config.domain.clone())
         .app_data(state)
@@ -67,6 +68,7 @@ pub async fn federation_config(
         .request_timeout(REQUEST_TIMEOUT)
         .http_fetch_limit(50)
         .signed_fetch_actor(instance_actor)
+        .url_verifier(Box::new(policies))
         .build()
         .await
         .map_err(|err| Error::Internal(format!("federation config: {err}")))

@@ -153,6 +153,12 @@ pub struct Post {
     pub published_at: i64,
     pub updated_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// Held for a moderator, and why (not shown, not relayed, until approved).
+    pub held_reason: Option<String>,
+    /// Taken down by a moderator (restorable).
+    pub removed_at: Option<i64>,
+    /// Roots: the conversation takes no more replies.
+    pub locked_at: Option<i64>,
 }
 
 impl Post {
@@ -163,6 +169,14 @@ impl Post {
 
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// Shown to the public: public, not deleted, not held, not removed.
+    pub fn is_visible(&self) -> bool {
+        self.visibility == Visibility::Public
+            && self.deleted_at.is_none()
+            && self.held_reason.is_none()
+            && self.removed_at.is_none()
     }
 
     /// Written by the local member `actor_id`.

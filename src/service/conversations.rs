@@ -14,6 +14,7 @@ use activitypub_federation::{
 };
 use url::Url;
 
+use super::moderation::{bans, holds, screening};
 use crate::{
     db::{
         now_millis,
@@ -85,6 +86,23 @@ pub async fn receive_note(
         return Ok(());
     };
 
+    // Moderation: locks, bans, reply policies and screening decide before anything is stored.
+    let owner_id = match &placement {
+        Placement::Reply { anchor, .. } => {
+            let root = match anchor.root_id {
+                Some(root_id) => data.db.post_by_id(root_id).await?,
+                None => Some(anchor.as_ref().clone()),
+            };
+            if root.is_some_and(|root| root.locked_at.is_some()) {
+                return Err(Error::Forbidden("this conversation is locked".into()));
+            }
+            anchor.audience_id
+        }
+        Placement::Thread(forum) => forum.id,
+    };
+    bans::check(data, actor.as_str(), Some(owner_id)).await?;
+    let hold = holds::inbound_hold(data, owner_id, &author.0, &note.sanitized_content()).await?;
+
     let mut tx = data.db.begin().await?;
     if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
         return Err(already_processed());
@@ -92,9 +110,15 @@ pub async fn receive_note(
     let stored = match placement {
         Placement::Reply { anchor, ancestors } => {
             let mut parent = *anchor;
+            let words = data.db.screening_words().await?;
             for (ancestor, ancestor_author) in ancestors.iter().rev() {
                 parent =
                     store_reply(&mut tx, data, ancestor, *ancestor_author, &parent, None).await?;
+                // Fetched ancestors are screened too; they are never relayed.
+                let text = screening::plain_text(&parent.content_html);
+                if let Some(reason) = screening::screen(&text, &words) {
+                    Db::hold_post(&mut tx, parent.id, &reason).await?;
+                }
             }
             store_reply(
                 &mut tx,
@@ -110,6 +134,12 @@ pub async fn receive_note(
             store_thread(&mut tx, data, &note, author.0.id, &forum, activity_id).await?
         }
     };
+    if let Some(reason) = &hold {
+        Db::hold_post(&mut tx, stored.id, reason).await?;
+        tx.commit().await?;
+        tracing::info!(post = stored.id, "received a post; held for review");
+        return Ok(());
+    }
     let deliveries = relay_created(&mut tx, data, &stored, activity_id).await?;
     tx.commit().await?;
     data.ring_delivery_bell();
@@ -376,6 +406,40 @@ async fn insert_remote(
     Ok(id)
 }
 
+/// Relays a post a moderator approved: the `Create` it came in, when it came in one. Returns
+/// the id of the Group's `Announce`, if one was queued.
+pub(crate) async fn relay_approved(
+    tx: &mut Tx,
+    data: &AppState,
+    post: &Post,
+) -> Result<Option<Url>> {
+    let Some(activity_id) = Db::post_activity(tx, post.id).await? else {
+        return Ok(None);
+    };
+    let Ok(activity_id) = Url::parse(&activity_id) else {
+        return Ok(None);
+    };
+    let object = object_json(data, post, parent_url(data, post).await?, 0);
+    let create = create_of(&object, &activity_id);
+    relay_with_id(tx, data, post, &create).await
+}
+
+fn create_of(object: &crate::federation::objects::post::ObjectJson, activity_id: &Url) -> Outgoing {
+    let mut create = Outgoing::new(
+        "Create",
+        activity_id.clone(),
+        object.attributed_to.clone(),
+        serde_json::Value::Null,
+    );
+    create.object = crate::federation::objects::post::object_document(object);
+    if let Some(map) = create.object.as_object_mut() {
+        map.remove("@context");
+    }
+    create.to = object.to.clone();
+    create.cc = object.cc.clone();
+    create
+}
+
 /// The forum's Group relays a new public post: the `Create` it came in (FEP-1b12).
 async fn relay_created(
     tx: &mut Tx,
@@ -384,19 +448,7 @@ async fn relay_created(
     activity_id: &Url,
 ) -> Result<usize> {
     let object = object_json(data, post, parent_url(data, post).await?, 0);
-    let mut create = Outgoing::new(
-        "Create",
-        activity_id.clone(),
-        object.attributed_to.clone(),
-        serde_json::Value::Null,
-    );
-    create.object = crate::federation::objects::post::object_document(&object);
-    if let Some(map) = create.object.as_object_mut() {
-        map.remove("@context");
-    }
-    create.to = object.to.clone();
-    create.cc = object.cc.clone();
-    relay(tx, data, post, &create).await
+    relay(tx, data, post, &create_of(&object, activity_id)).await
 }
 
 /// The id of what a post answers.
@@ -412,26 +464,50 @@ async fn parent_url(data: &AppState, post: &Post) -> Result<Option<Url>> {
 }
 
 /// The Group of a public post's forum announces `activity` to its followers; nothing for
-/// posts not addressed to the public or outside forums.
+/// posts not addressed to the public, held, or outside forums. Returns the deliveries queued.
 async fn relay(tx: &mut Tx, data: &AppState, post: &Post, activity: &Outgoing) -> Result<usize> {
-    if post.visibility != Visibility::Public {
-        return Ok(0);
+    Ok(relay_queued(tx, data, post, activity)
+        .await?
+        .map_or(0, |(_, deliveries)| deliveries))
+}
+
+/// As [`relay`], returning the `Announce`'s id.
+pub(crate) async fn relay_with_id(
+    tx: &mut Tx,
+    data: &AppState,
+    post: &Post,
+    activity: &Outgoing,
+) -> Result<Option<Url>> {
+    Ok(relay_queued(tx, data, post, activity)
+        .await?
+        .map(|(id, _)| id))
+}
+
+async fn relay_queued(
+    tx: &mut Tx,
+    data: &AppState,
+    post: &Post,
+    activity: &Outgoing,
+) -> Result<Option<(Url, usize)>> {
+    if post.visibility != Visibility::Public || post.held_reason.is_some() {
+        return Ok(None);
     }
     let Some(group) = data.db.local_actor_by_id(post.audience_id).await? else {
-        return Ok(0);
+        return Ok(None);
     };
     if group.kind != ActorKind::Group {
-        return Ok(0);
+        return Ok(None);
     }
     let announce = announce_activity(&data.actor_url(&group), activity);
-    delivery::enqueue(
+    let deliveries = delivery::enqueue(
         tx,
         &announce.id,
         &group,
         &announce.payload(),
         &[Recipient::FollowersOf(group.id)],
     )
-    .await
+    .await?;
+    Ok(Some((announce.id, deliveries)))
 }
 
 /// The stored remote post `id` names, if `actor` wrote it; 403 if someone else did.

@@ -6,6 +6,7 @@ pub mod conversations;
 pub mod follows;
 pub mod members;
 pub mod mentions;
+pub mod moderation;
 pub mod participation;
 pub mod post_rules;
 pub mod profiles;

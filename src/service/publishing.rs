@@ -12,6 +12,7 @@
 use activitypub_federation::config::Data;
 use url::Url;
 
+use super::moderation::bans;
 use super::{
     members::require_role,
     mentions::{resolve_mentions, Mentioned},
@@ -136,7 +137,7 @@ pub async fn publish(
                 .db
                 .post_by_id(parent_id)
                 .await?
-                .filter(|post| !post.is_deleted() && post.visibility == Visibility::Public)
+                .filter(|post| post.is_visible())
                 .ok_or(Error::NotFound)?;
             let audience = data
                 .db
@@ -146,6 +147,17 @@ pub async fn publish(
             (PostKind::Reply, member.clone(), audience, Some(parent))
         }
     };
+    // Moderation: a member banned here may not write; a locked conversation takes no replies.
+    bans::check(data, data.actor_url(member).as_str(), Some(audience.id)).await?;
+    if let Some(parent) = &parent {
+        let root = match parent.root_id {
+            Some(root_id) => data.db.post_by_id(root_id).await?,
+            None => Some(parent.clone()),
+        };
+        if root.is_some_and(|root| root.locked_at.is_some() || root.is_deleted()) {
+            return Err(Error::Forbidden("this conversation is locked".into()));
+        }
+    }
     let checked = check_draft(kind, draft).map_err(Error::Invalid)?;
     let mentions = resolve_mentions(data, &checked.body).await;
     let (html, details) = render(data, &checked, &mentions);

@@ -99,6 +99,8 @@ pub fn test_config(port: u16, database_url: &str) -> Config {
         delivery_shutdown_grace: Duration::from_secs(5),
         delivery_record_retention: Duration::from_secs(30 * 24 * 3600),
         metrics_token: Some("test-metrics-token-0123456789".to_string()),
+        inbound_per_actor_per_minute: 300,
+        inbound_per_instance_per_minute: 3_000,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod create_note;
 pub mod create_post;
 pub mod delete;
 pub mod delete_post;
+pub mod flag;
 pub mod follow;
 pub mod ignored;
 pub mod join_event;
@@ -41,6 +42,7 @@ pub enum InboxActivity {
     Like(like::Like),
     Boost(boost::Boost),
     UndoReaction(undo_reaction::UndoReaction),
+    Flag(flag::Flag),
     Ignored(ignored::IgnoredActivity),
 }
 
@@ -61,6 +63,7 @@ impl Activity for InboxActivity {
             InboxActivity::Like(activity) => activity.id(),
             InboxActivity::Boost(activity) => activity.id(),
             InboxActivity::UndoReaction(activity) => activity.id(),
+            InboxActivity::Flag(activity) => activity.id(),
             InboxActivity::Ignored(activity) => activity.id(),
         }
     }
@@ -77,6 +80,7 @@ impl Activity for InboxActivity {
             InboxActivity::Like(activity) => activity.actor(),
             InboxActivity::Boost(activity) => activity.actor(),
             InboxActivity::UndoReaction(activity) => activity.actor(),
+            InboxActivity::Flag(activity) => activity.actor(),
             InboxActivity::Ignored(activity) => activity.actor(),
         }
     }
@@ -93,6 +97,7 @@ impl Activity for InboxActivity {
             InboxActivity::Like(activity) => activity.verify(data).await,
             InboxActivity::Boost(activity) => activity.verify(data).await,
             InboxActivity::UndoReaction(activity) => activity.verify(data).await,
+            InboxActivity::Flag(activity) => activity.verify(data).await,
             InboxActivity::Ignored(activity) => activity.verify(data).await,
         }
     }
@@ -109,6 +114,7 @@ impl Activity for InboxActivity {
             InboxActivity::Like(activity) => activity.receive(data).await,
             InboxActivity::Boost(activity) => activity.receive(data).await,
             InboxActivity::UndoReaction(activity) => activity.receive(data).await,
+            InboxActivity::Flag(activity) => activity.receive(data).await,
             InboxActivity::Ignored(activity) => activity.receive(data).await,
         }
     }

@@ -1,0 +1,67 @@
+//! Moderation of federated content: what is shown (holds, removals, locks), who may take part
+//! (bans, reply policies, screening), which instances federate (instance policies), what was
+//! reported (reports, from `Flag`s and members), what is known of participants (labels), and a
+//! record of every decision (the moderation log). The console, the API and `rounds mod` all call
+//! these; every action is written to the log in the transaction that makes it.
+
+pub mod bans;
+pub mod holds;
+pub mod instances;
+pub mod labels;
+pub mod rate_limits;
+pub mod removal;
+pub mod reports;
+pub mod screening;
+
+use crate::{
+    db::{moderation_records::NewLogEntry, Db, Tx},
+    error::{Error, Result},
+    model::{LocalActor, Role},
+};
+
+/// A member allowed to moderate (a moderator or an admin).
+#[derive(Clone, Debug)]
+pub struct Moderator(pub LocalActor);
+
+impl Moderator {
+    /// 403 unless `member` is a moderator or an admin.
+    pub fn of(member: &LocalActor) -> Result<Moderator> {
+        match member.role {
+            Some(Role::Moderator | Role::Admin) => Ok(Moderator(member.clone())),
+            _ => Err(Error::Forbidden(
+                "this needs the role moderator or admin".into(),
+            )),
+        }
+    }
+}
+
+/// The moderation log: what each decision was, by whom, on what, where, why, and what it sent.
+pub mod audit {
+    use super::*;
+
+    pub async fn record(
+        tx: &mut Tx,
+        moderator: &Moderator,
+        action: &str,
+        target: &str,
+        forum_id: Option<i64>,
+        reason: &str,
+        activity_id: Option<&str>,
+    ) -> Result<()> {
+        Db::log_moderation(
+            tx,
+            &NewLogEntry {
+                moderator_id: Some(moderator.0.id),
+                moderator_name: &moderator.0.name,
+                action,
+                target,
+                forum_id,
+                reason,
+                activity_id,
+            },
+        )
+        .await?;
+        tracing::info!(moderator = %moderator.0.name, action, "moderation");
+        Ok(())
+    }
+}

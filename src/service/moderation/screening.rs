@@ -1,0 +1,136 @@
+//! Screening: does a reply look like it carries personal identifiers (a phone number, an e-mail
+//! or street address, a date of birth, a medical record number) or a word moderators listed?
+//! Such replies are held for review with the reason, whatever the forum's policy. The patterns
+//! lean towards holding: a moderator releases a false alarm in one click, while a leaked
+//! identifier cannot be called back.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+struct Pattern {
+    reason: &'static str,
+    regex: Regex,
+}
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let table: [(&str, &str); 5] = [
+        (
+            "looks like an e-mail address",
+            // Not a fediverse handle (@user@host): the address must not follow an @.
+            r"(?i)(?:^|[^@\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b",
+        ),
+        (
+            "looks like a medical record or ID number",
+            r"(?i)\b(?:mrn|medical record|record (?:number|no\.?|#)|patient (?:id|number|no\.?)|nhs (?:number|no\.?)|ssn|social security|insurance (?:id|number|no\.?)|member id)\b[^\n]{0,15}\d{4,}",
+        ),
+        (
+            "looks like a date of birth",
+            r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born on|birth ?date|birthday)\b[^\n]{0,20}\d",
+        ),
+        (
+            "looks like a phone number",
+            r"(?:^|[^\w])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]?\d{3,4}\b",
+        ),
+        (
+            "looks like a street address",
+            r"(?i)\b\d{1,5}[a-z]?\s+(?:[a-z]+\.?\s+){1,3}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|close|crescent)\b\.?",
+        ),
+    ];
+    table
+        .into_iter()
+        .filter_map(|(reason, pattern)| {
+            Regex::new(pattern)
+                .ok()
+                .map(|regex| Pattern { reason, regex })
+        })
+        .collect()
+});
+
+/// Plain text of sanitized HTML, for screening: tags dropped, entities decoded.
+pub fn plain_text(html: &str) -> String {
+    let spaced = html.replace('<', " <");
+    let text = ammonia::Builder::empty().clean(&spaced).to_string();
+    html_escape::decode_html_entities(&text).into_owned()
+}
+
+/// Why a text should be held, if it should: the first pattern it matches, or the first listed
+/// word it contains (whole words, without case).
+pub fn screen(text: &str, words: &[String]) -> Option<String> {
+    for pattern in PATTERNS.iter() {
+        if pattern.regex.is_match(text) {
+            return Some(pattern.reason.to_string());
+        }
+    }
+    let lower = text.to_lowercase();
+    words
+        .iter()
+        .find(|word| contains_word(&lower, word))
+        .map(|word| format!("contains a screened word: {word}"))
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    let word = word.trim().to_lowercase();
+    if word.is_empty() {
+        return false;
+    }
+    text.match_indices(&word).any(|(at, found)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + found.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_identifiers_are_caught() {
+        let held = [
+            ("Call me on 555-123-4567 any time", "phone"),
+            ("my number is +44 7700 900123", "phone"),
+            ("(617) 555 0199 is the clinic", "phone"),
+            ("write to jane.doe+health@example.org please", "e-mail"),
+            ("I live at 221B Baker Street, come by", "street address"),
+            ("1600 Pennsylvania Ave is not mine", "street address"),
+            ("DOB: 03/04/1987", "date of birth"),
+            ("I was born on 3 April 1987", "date of birth"),
+            ("my MRN is 00123456", "record"),
+            ("NHS number 943 476 5919", "record"),
+        ];
+        for (text, kind) in held {
+            let reason = screen(text, &[]).unwrap_or_else(|| panic!("not held: {text}"));
+            assert!(reason.contains(kind), "{text}: {reason}");
+        }
+    }
+
+    #[test]
+    fn ordinary_replies_and_handles_pass() {
+        for text in [
+            "Thanks @ada@spm.example, pacing helped me too.",
+            "I walked 20 minutes on 2026-11-25 and rested 2 hours.",
+            "Read https://jopm.example/article/40 about shared notes.",
+            "My 3 kids and 2 dogs keep me busy.",
+            "We met in 2019 and again in 2024.",
+        ] {
+            assert_eq!(screen(text, &[]), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn listed_words_match_whole_words_only() {
+        let words = vec!["miracle cure".to_string(), "ivermectin".to_string()];
+        assert!(screen("Try this Miracle Cure now", &words)
+            .unwrap()
+            .contains("miracle cure"));
+        assert!(screen("no miracle cures here", &words).is_none());
+        assert!(screen("<p>IVERMECTIN!</p>", &words).is_some());
+        assert_eq!(
+            plain_text("<p>a&amp;b</p><p>c</p>")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["a&b", "c"]
+        );
+    }
+}
