@@ -214,6 +214,7 @@ async fn the_openapi_document_describes_what_is_served(db: TestDb) {
                 "get" => client.get(&url),
                 "post" => client.post(&url),
                 "patch" => client.patch(&url),
+                "put" => client.put(&url),
                 "delete" => client.delete(&url),
                 other => panic!("unexpected method {other}"),
             };

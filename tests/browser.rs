@@ -1,5 +1,5 @@
-//! The pages in a real browser: headless Chromium loads the thread, home and webinar pages of a
-//! running instance whose content tries to run script every way Markdown allows (raw
+//! The pages in a real browser: headless Chromium loads the thread, reply-form, home and webinar
+//! pages of a running instance whose content tries to run script every way Markdown allows (raw
 //! `<script>`, `<img onerror>`, `<svg onload>`, a `javascript:` link, in the title, the body,
 //! the content warning and a webinar's summary) and dumps the DOM after the page settled. The
 //! text must be there, and no payload may have run: each one would set `data-xss` on `<body>`
@@ -264,6 +264,17 @@ async fn content_cannot_run_script_in_a_real_browser(db: TestDb) {
     assert!(dom.contains("Words that must show."), "{dom}");
     assert!(dom.contains("A reply &lt;svg"));
     assert!(dom.contains("end."));
+
+    // The reply page quotes the thread (and shows how to reply, to a visitor).
+    let reply_url = rounds.url(&format!("/posts/{thread}/reply"));
+    let dom = dump_dom(&chromium, &reply_url).await;
+    assert_nothing_ran(
+        &dom,
+        &reply_url,
+        "Reply to Safe &lt;script&gt;document.title='pwned'&lt;/script&gt; title",
+    );
+    assert!(dom.contains("Words that must show."), "{dom}");
+    assert!(dom.contains("to reply, or reply from your own fediverse account"));
 
     let home = rounds.url("/");
     let dom = dump_dom(&chromium, &home).await;

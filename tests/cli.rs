@@ -231,3 +231,199 @@ fn posts_are_published_edited_and_deleted_from_the_command_line() {
         .unwrap()
         .contains("no member named"));
 }
+
+#[test]
+fn moderators_work_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| rounds(dir.path()).args(args).output().unwrap();
+    let ok = |args: &[&str]| {
+        let output = run(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let fails = |args: &[&str]| {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    ok(&["user", "add", "mo", "--role", "moderator"]);
+    ok(&["user", "add", "ada", "--role", "author"]);
+    let published = ok(&[
+        "publish", "--as", "ada", "thread", "--title", "Pacing", "--body", "Slowly.",
+    ]);
+    let url = published.lines().last().unwrap();
+    let number = url.rsplit('/').next().unwrap().to_string();
+
+    assert!(fails(&["mod", "--as", "ada", "queue"]).contains("not a moderator"));
+    assert!(fails(&["mod", "--as", "nobody", "queue"]).contains("no member named"));
+    assert_eq!(ok(&["mod", "--as", "mo", "queue"]), "");
+    assert!(fails(&["mod", "--as", "mo", "approve", "999"]).contains("no held post 999"));
+
+    assert_eq!(
+        ok(&[
+            "mod",
+            "--as",
+            "mo",
+            "policy",
+            "community",
+            "hold_remote",
+            "--reason",
+            "busy"
+        ]),
+        "community\thold_remote\n"
+    );
+    assert_eq!(
+        ok(&["mod", "--as", "mo", "policy", "community"]),
+        "community\thold_remote\n"
+    );
+    assert!(fails(&["mod", "--as", "mo", "policy", "nowhere"]).contains("no forum named"));
+
+    ok(&["mod", "--as", "mo", "lock", &number, "--reason", "heated"]);
+    assert!(fails(&["mod", "--as", "mo", "lock", &number]).contains("already locked"));
+    ok(&["mod", "--as", "mo", "unlock", &number]);
+
+    let removed = ok(&[
+        "mod",
+        "--as",
+        "mo",
+        "remove",
+        &number,
+        "--reason",
+        "off topic",
+    ]);
+    let activity = removed.lines().last().unwrap();
+    assert!(activity.starts_with("http://localhost:8080/"), "{removed}");
+    let deliveries = ok(&["mod", "--as", "mo", "deliveries", &number]);
+    assert!(
+        deliveries
+            .lines()
+            .any(|line| line.starts_with(&format!("remove\t{activity}\t"))),
+        "{deliveries}"
+    );
+    assert!(
+        fails(&["mod", "--as", "mo", "remove", &number, "--reason", "again"])
+            .contains("already removed")
+    );
+    ok(&[
+        "mod", "--as", "mo", "restore", &number, "--reason", "mistake",
+    ]);
+
+    assert_eq!(
+        ok(&[
+            "mod",
+            "--as",
+            "mo",
+            "instance",
+            "suspend",
+            "spam.example",
+            "--reason",
+            "spam"
+        ]),
+        "spam.example: suspend.\n"
+    );
+    std::fs::write(
+        dir.path().join("blocklist.csv"),
+        "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+         quiet.example,silence,false,false,\"loud, often\",false\n\
+         fine.example,noop,false,false,,false\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ok(&["mod", "--as", "mo", "import", "blocklist.csv"]),
+        "Imported: 0 suspended, 1 limited, 1 skipped.\n"
+    );
+    let export = ok(&["mod", "--as", "mo", "export"]);
+    assert!(
+        export.contains("quiet.example,silence,false,false,\"loud, often\",false")
+            && export.contains("spam.example,suspend,"),
+        "{export}"
+    );
+    assert_eq!(
+        ok(&["mod", "--as", "mo", "instances"]),
+        "federation mode: open\nquiet.example\tlimit\tloud, often\nspam.example\tsuspend\tspam\n"
+    );
+    ok(&["mod", "--as", "mo", "instance", "clear", "spam.example"]);
+    assert!(
+        fails(&["mod", "--as", "mo", "instance", "clear", "spam.example"])
+            .contains("has no policy")
+    );
+
+    let banned = ok(&[
+        "mod",
+        "--as",
+        "mo",
+        "ban",
+        "ada",
+        "--forum",
+        "community",
+        "--reason",
+        "flame",
+    ]);
+    assert!(banned.starts_with("Banned ada from community"), "{banned}");
+    let bans = ok(&["mod", "--as", "mo", "bans"]);
+    assert!(
+        bans.contains("\thttp://localhost:8080/actors/ada\tcommunity\t-\tflame"),
+        "{bans}"
+    );
+    let refused = fails(&[
+        "publish", "--as", "ada", "reply", "--to", &number, "--body", "But…",
+    ]);
+    assert!(refused.contains("banned"), "{refused}");
+    ok(&["mod", "--as", "mo", "unban", "ada", "--forum", "community"]);
+    assert_eq!(ok(&["mod", "--as", "mo", "bans"]), "");
+
+    ok(&["mod", "--as", "mo", "label", "ada", "researcher"]);
+    assert_eq!(
+        ok(&["mod", "--as", "mo", "labels"]),
+        "http://localhost:8080/actors/ada\tresearcher\n"
+    );
+    ok(&["mod", "--as", "mo", "unlabel", "ada"]);
+    ok(&["mod", "--as", "mo", "word", "add", "Miracle Cure"]);
+    assert_eq!(ok(&["mod", "--as", "mo", "word", "list"]), "miracle cure\n");
+    ok(&["mod", "--as", "mo", "word", "remove", "miracle cure"]);
+    assert!(
+        fails(&["mod", "--as", "mo", "word", "remove", "miracle cure"])
+            .contains("not a screening word")
+    );
+
+    let log = ok(&["mod", "--as", "mo", "log"]);
+    let actions: Vec<&str> = log
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields[1], "mo", "{line}");
+            fields[2]
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "remove screening word",
+            "add screening word",
+            "withdraw label",
+            "label researcher",
+            "unban",
+            "ban from community",
+            "clear instance policy",
+            "import blocklist",
+            "suspend",
+            "restore",
+            "remove",
+            "unlock",
+            "lock",
+            "reply policy hold_remote",
+        ]
+    );
+    assert!(
+        log.contains("\tremove\thttp://localhost:8080/posts/"),
+        "{log}"
+    );
+    assert!(log.contains("\tcommunity\toff topic\n"), "{log}");
+    let found = ok(&["mod", "--as", "mo", "log", "-q", "heated"]);
+    assert_eq!(found.lines().count(), 1, "{found}");
+    assert!(found.contains("\tlock\t"), "{found}");
+}

@@ -4,6 +4,7 @@
 //! OpenAPI document at `/api/v1/openapi.json` ([`openapi`]).
 
 mod forums;
+mod moderation;
 mod openapi;
 mod posts;
 mod tokens;
@@ -43,6 +44,7 @@ pub fn router() -> Router {
         .route("/api/v1/posts/{id}/replies", post(posts::create_reply))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+        .merge(moderation::router())
 }
 
 /// The member the request's bearer token belongs to, or a 401 that says how to authenticate.

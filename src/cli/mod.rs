@@ -4,6 +4,7 @@
 mod delivery;
 mod forum;
 mod migrate;
+mod moderation;
 mod publish;
 mod serve;
 mod user;
@@ -45,6 +46,9 @@ enum Command {
     /// See and steer the delivery queue.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCommand),
+    /// Moderate: held replies, removals, locks, bans, instance policies, reports, labels, the
+    /// log (as a moderator or admin).
+    Mod(Box<moderation::ModArgs>),
 }
 
 /// Entry point of the `rounds` binary.
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
             Command::Forum(command) => forum::run(config, command).await,
             Command::Delivery(command) => delivery::run(config, command).await,
             Command::Publish(args) => publish::run(config, *args).await,
+            Command::Mod(args) => moderation::run(config, *args).await,
         }
     });
     match result {

@@ -247,12 +247,17 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<LogEntry>, sqlx::Error> {
-        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        let escaped = search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
         let rows = sqlx::query(
             "SELECT id, moderator_name, action, target, forum_id, reason, activity_id, created_at \
              FROM moderation_log WHERE ($1 = 0 OR forum_id = $1) AND \
-             (LOWER(action) LIKE $2 OR LOWER(target) LIKE $2 OR LOWER(reason) LIKE $2 \
-              OR LOWER(moderator_name) LIKE $2) \
+             (LOWER(action) LIKE $2 ESCAPE '\\' OR LOWER(target) LIKE $2 ESCAPE '\\' \
+              OR LOWER(reason) LIKE $2 ESCAPE '\\' OR LOWER(moderator_name) LIKE $2 ESCAPE '\\') \
              ORDER BY id DESC LIMIT $3 OFFSET $4",
         )
         .bind(forum_id.unwrap_or(0))
@@ -261,20 +266,27 @@ impl Db {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    id: row.try_get("id")?,
-                    moderator_name: row.try_get("moderator_name")?,
-                    action: row.try_get("action")?,
-                    target: row.try_get("target")?,
-                    forum_id: row.try_get("forum_id")?,
-                    reason: row.try_get("reason")?,
-                    activity_id: row.try_get("activity_id")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(log_entry_from_row).collect()
+    }
+
+    /// The newest `limit` log entries about exactly `target` (e.g. `post 12`) in one forum,
+    /// newest first.
+    pub async fn moderation_log_about(
+        &self,
+        target: &str,
+        forum_id: i64,
+        limit: i64,
+    ) -> Result<Vec<LogEntry>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, moderator_name, action, target, forum_id, reason, activity_id, created_at \
+             FROM moderation_log WHERE target = $1 AND forum_id = $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(target)
+        .bind(forum_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(log_entry_from_row).collect()
     }
 
     /// Whether a forum publishes its moderation log.
@@ -309,4 +321,18 @@ impl Db {
         .await?;
         Ok(())
     }
+}
+
+/// A log entry from its row.
+fn log_entry_from_row(row: &sqlx::any::AnyRow) -> Result<LogEntry, sqlx::Error> {
+    Ok(LogEntry {
+        id: row.try_get("id")?,
+        moderator_name: row.try_get("moderator_name")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        forum_id: row.try_get("forum_id")?,
+        reason: row.try_get("reason")?,
+        activity_id: row.try_get("activity_id")?,
+        created_at: row.try_get("created_at")?,
+    })
 }

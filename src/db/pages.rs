@@ -1,17 +1,107 @@
 //! SQL for the public pages and feeds that `posts.rs` does not already answer: the reply counts
-//! of a page of threads in one query, and past webinars.
+//! of a page of threads in one query, past webinars, a page of a thread's conversation (paged by
+//! its top-level replies, for the public or for moderators), and the likes, boosts and edits of
+//! all the posts of a page in one query.
 //!
-//! "Visible" means what it means in `posts.rs`: public and not deleted.
+//! "Visible" means what it means in `posts.rs`: public, not deleted, not held for moderation, not
+//! removed by a moderator.
+//!
+//! Invariant: reading a page of a thread costs in proportion to that page, not to the thread:
+//! the page's top-level replies are found with `LIMIT`/`OFFSET` on the `posts_by_root` index,
+//! and their descendants with a recursive walk down `posts_by_parent` from those alone.
 
 use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::Db;
+use super::{
+    posts::{as_public_tombstone, post_from_row, POST_SELECT},
+    Db,
+};
 use crate::model::Post;
 
-/// The same condition as `posts.rs`'s (kept in step with it).
-const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL";
+/// The same condition as `posts.rs`'s (kept in step with it): public, not deleted, not held for
+/// moderation, not removed by a moderator.
+const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
+     AND p.held_reason IS NULL AND p.removed_at IS NULL";
+
+/// Who a page of a thread is read by: what it may show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadView {
+    /// Anyone: public replies that are not held for moderation. Deleted ones, and ones removed
+    /// by a moderator, come as tombstones that keep their answers (as `conversation` gives).
+    Public,
+    /// Moderators and admins: every reply, whoever its author addressed it to, held or removed
+    /// ones too, as stored.
+    Staff,
+}
+
+impl ThreadView {
+    /// The condition on the posts row `alias` for a reply this view shows.
+    fn shows(self, alias: &str) -> String {
+        match self {
+            ThreadView::Public => {
+                format!("{alias}.visibility = 'public' AND {alias}.held_reason IS NULL")
+            }
+            ThreadView::Staff => "1 = 1".to_string(),
+        }
+    }
+
+    /// A post as this view shows it.
+    fn shown(self, post: Post) -> Post {
+        match self {
+            ThreadView::Public => as_public_tombstone(post),
+            ThreadView::Staff => post,
+        }
+    }
+
+    /// The replies of the thread `$1` shown at its top level: those whose parent is the root,
+    /// or a post this view does not show (a public answer to a followers-only reply, say).
+    fn top_level(self) -> String {
+        format!(
+            "p.root_id = $1 AND {} AND NOT EXISTS (SELECT 1 FROM posts q \
+             WHERE q.id = p.parent_id AND q.root_id = $1 AND {})",
+            self.shows("p"),
+            self.shows("q")
+        )
+    }
+}
+
+/// One page of a thread's conversation.
+#[derive(Debug, Default)]
+pub struct ThreadPage {
+    /// The ids of the page's top-level replies, oldest first.
+    pub top_level: Vec<i64>,
+    /// Those replies and everything under them that the view shows, oldest first (at most the
+    /// limit asked for; what is cut is the newest).
+    pub posts: Vec<Post>,
+    /// How many top-level replies the whole thread has in this view.
+    pub top_level_total: i64,
+}
+
+/// How many live (not deleted) replies a thread has: shown to the public, and not (addressed
+/// to followers or to people, held or removed by moderators).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplyCounts {
+    pub public: i64,
+    pub not_public: i64,
+}
+
+/// What a page shows beside a post: its likes, boosts and recorded edits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PostStats {
+    pub likes: i64,
+    pub announces: i64,
+    pub edits: i64,
+}
+
+/// `$first, $first+1, …` for `count` values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl Db {
     /// Visible replies in each of these conversations (by root id); roots without any are
@@ -23,11 +113,10 @@ impl Db {
         if roots.is_empty() {
             return Ok(HashMap::new());
         }
-        let placeholders: Vec<String> = (1..=roots.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT p.root_id AS root, COUNT(*) AS n FROM posts p \
              WHERE p.root_id IN ({}) AND {VISIBLE} GROUP BY p.root_id",
-            placeholders.join(", ")
+            placeholders(1, roots.len())
         );
         let mut query = sqlx::query(&sql);
         for root in roots {
@@ -48,7 +137,7 @@ impl Db {
         offset: i64,
     ) -> Result<(Vec<Post>, i64), sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "SELECT p.id FROM posts p WHERE p.kind = 'event' AND p.ends_at <= $1 AND {VISIBLE} \
+            "{POST_SELECT} WHERE p.kind = 'event' AND p.ends_at <= $1 AND {VISIBLE} \
              ORDER BY p.starts_at DESC, p.id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(before)
@@ -64,14 +153,167 @@ impl Db {
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
-        // One page (at most a few dozen rows) read by id: the post columns are decoded in one
-        // place, `posts.rs`.
-        let mut events = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if let Some(post) = self.post_by_id(row.try_get("id")?).await? {
-                events.push(post);
+        let events = rows.iter().map(post_from_row).collect::<Result<_, _>>()?;
+        Ok((events, total))
+    }
+
+    /// Page `page` (from 1) of the conversation of the thread `root` as `view` shows it:
+    /// `per_page` top-level replies, oldest first, with all their descendants (at most
+    /// `max_posts` posts in all). Deleted replies come as tombstones.
+    pub async fn thread_page(
+        &self,
+        root: i64,
+        view: ThreadView,
+        page: i64,
+        per_page: i64,
+        max_posts: i64,
+    ) -> Result<ThreadPage, sqlx::Error> {
+        let top_level = view.top_level();
+        let top_level_total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE {top_level}"
+        ))
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let ids: Vec<i64> = sqlx::query(&format!(
+            "SELECT p.id FROM posts p WHERE {top_level} \
+             ORDER BY p.published_at, p.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(root)
+        .bind(per_page)
+        .bind((page - 1).saturating_mul(per_page))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        if ids.is_empty() {
+            return Ok(ThreadPage {
+                top_level_total,
+                ..ThreadPage::default()
+            });
+        }
+        // Down from the page's top-level replies only. UNION (not UNION ALL) ends the walk
+        // even if stored parents ever formed a loop.
+        let sql = format!(
+            "WITH RECURSIVE shown(id) AS (\
+             SELECT p.id FROM posts p WHERE p.id IN ({ids}) \
+             UNION \
+             SELECT c.id FROM posts c JOIN shown s ON c.parent_id = s.id \
+             WHERE c.root_id = $1 AND {shows}) \
+             {POST_SELECT} WHERE p.id IN (SELECT id FROM shown) \
+             ORDER BY p.published_at, p.id LIMIT $2",
+            ids = placeholders(3, ids.len()),
+            shows = view.shows("c"),
+        );
+        let mut query = sqlx::query(&sql).bind(root).bind(max_posts);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let posts = rows
+            .iter()
+            .map(|row| post_from_row(row).map(|post| view.shown(post)))
+            .collect::<Result<_, _>>()?;
+        Ok(ThreadPage {
+            top_level: ids,
+            posts,
+            top_level_total,
+        })
+    }
+
+    /// Where the reply `post` sits in the thread `root` as `view` shows it: how many top-level
+    /// replies come before the one it is under (or is). `None` when the view does not show it.
+    pub async fn top_level_position(
+        &self,
+        root: i64,
+        post: i64,
+        view: ThreadView,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        // Up the parents the view shows; the last one reached is the top-level reply. The
+        // depth bound ends the walk whatever the stored parents are.
+        let sql = format!(
+            "WITH RECURSIVE up(id, parent_id, published_at, depth) AS (\
+             SELECT p.id, p.parent_id, p.published_at, 0 FROM posts p \
+             WHERE p.id = $2 AND p.root_id = $1 AND {shows_p} \
+             UNION \
+             SELECT q.id, q.parent_id, q.published_at, u.depth + 1 FROM posts q \
+             JOIN up u ON q.id = u.parent_id \
+             WHERE q.root_id = $1 AND {shows_q} AND u.depth < 10000) \
+             SELECT id, published_at FROM up ORDER BY depth DESC LIMIT 1",
+            shows_p = view.shows("p"),
+            shows_q = view.shows("q"),
+        );
+        let Some(top) = sqlx::query(&sql)
+            .bind(root)
+            .bind(post)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (top_id, published_at): (i64, i64) = (top.try_get("id")?, top.try_get("published_at")?);
+        let before: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM posts p WHERE {} \
+             AND (p.published_at < $3 OR (p.published_at = $3 AND p.id < $2))",
+            view.top_level()
+        ))
+        .bind(root)
+        .bind(top_id)
+        .bind(published_at)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(Some(before))
+    }
+
+    /// The live replies of the thread `root`: how many the public is shown, and how many not.
+    pub async fn reply_counts(&self, root: i64) -> Result<ReplyCounts, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT (SELECT COUNT(*) FROM posts p WHERE p.root_id = $1 AND {VISIBLE}) AS shown, \
+             (SELECT COUNT(*) FROM posts p WHERE p.root_id = $1 AND p.deleted_at IS NULL) AS live"
+        ))
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?;
+        let (shown, live): (i64, i64) = (row.try_get("shown")?, row.try_get("live")?);
+        Ok(ReplyCounts {
+            public: shown,
+            not_public: (live - shown).max(0),
+        })
+    }
+
+    /// The likes, boosts and recorded edits of each of these posts, in one query; posts with
+    /// none are absent from the map.
+    pub async fn post_stats(&self, ids: &[i64]) -> Result<HashMap<i64, PostStats>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = placeholders(1, ids.len());
+        let sql = format!(
+            "SELECT post_id, kind, COUNT(*) AS n FROM reactions WHERE post_id IN ({list}) \
+             GROUP BY post_id, kind \
+             UNION ALL \
+             SELECT post_id, 'edit' AS kind, COUNT(*) AS n FROM post_edits \
+             WHERE post_id IN ({list}) GROUP BY post_id"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let mut stats: HashMap<i64, PostStats> = HashMap::new();
+        for row in query.fetch_all(&self.pool).await? {
+            let kind: String = row.try_get("kind")?;
+            let n: i64 = row.try_get("n")?;
+            let entry = stats.entry(row.try_get("post_id")?).or_default();
+            match kind.as_str() {
+                "like" => entry.likes = n,
+                "announce" => entry.announces = n,
+                "edit" => entry.edits = n,
+                _ => {}
             }
         }
-        Ok((events, total))
+        Ok(stats)
     }
 }

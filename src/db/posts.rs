@@ -309,37 +309,6 @@ impl Db {
         posts_from_rows(&rows)
     }
 
-    /// Every public post of the conversation rooted at `root` (not the root itself), oldest
-    /// first. Deleted posts and posts removed by moderators come as tombstones (no words,
-    /// `deleted_at` set), keeping the nesting of their answers; held posts and posts not
-    /// addressed to the public are never among them.
-    pub async fn conversation(&self, root: i64, limit: i64) -> Result<Vec<Post>, sqlx::Error> {
-        let sql = format!(
-            "{POST_SELECT} WHERE p.root_id = $1 AND p.visibility = 'public' \
-             AND p.held_reason IS NULL ORDER BY p.published_at, p.id LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(root)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(posts_from_rows(&rows)?
-            .into_iter()
-            .map(as_public_tombstone)
-            .collect())
-    }
-
-    /// Visible replies in a conversation, per root: how many.
-    pub async fn count_visible_replies(&self, root: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM posts p WHERE p.root_id = $1 AND {VISIBLE}"
-        ))
-        .bind(root)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")
-    }
-
     /// Visible direct answers to `parent`, oldest first, with the total.
     pub async fn visible_answers(
         &self,

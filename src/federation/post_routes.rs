@@ -5,8 +5,8 @@
 
 use activitypub_federation::config::Data;
 use axum::{
-    extract::{Path, Query},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    extract::{Path, Query, RawQuery},
+    http::{HeaderMap, StatusCode},
     response::Response,
     routing::get,
     Router,
@@ -36,14 +36,16 @@ pub fn router() -> Router {
         .route("/posts/{id}/context", get(context))
 }
 
-/// A public post by the number in its URL (a deleted one too); 404 otherwise. Posts not
-/// addressed to the public are never served here.
+/// A public post by the number in its URL (a deleted one too, and one removed by moderators,
+/// which looks deleted); 404 otherwise. Posts not addressed to the public, and posts held for
+/// moderation, are never served here.
 async fn find(data: &AppState, id: &str) -> Result<Post> {
     let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
     data.db
         .post_by_id(id)
         .await?
-        .filter(|post| post.visibility == Visibility::Public)
+        .filter(|post| post.visibility == Visibility::Public && post.held_reason.is_none())
+        .map(crate::db::posts::as_public_tombstone)
         .ok_or(Error::NotFound)
 }
 
@@ -72,15 +74,13 @@ fn gone(representation: Representation, data: &AppState, post: &Post) -> Respons
 async fn post(
     data: Data<AppState>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
     let post = find(&data, &id).await?;
     let representation = negotiate(&headers);
     if representation == Representation::Html {
-        let mut page = web::posts::post_page(&data, &post).await?;
-        page.headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("Accept"));
-        return Ok(page);
+        return web::posts::post_page_for(&data, &post, &headers, query.as_deref()).await;
     }
     if post.ap_id.is_some() {
         // A post from another server is served as JSON only by its own server.

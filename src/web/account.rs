@@ -1,6 +1,7 @@
 //! Members in the browser: log in with name and password, a session cookie (HttpOnly,
 //! SameSite=Lax, Secure outside insecure mode), CSRF tokens on every form (the login form's by
-//! double submit, the others' from the session), the account page with API tokens, log out.
+//! double submit, the others' from the session), the account page with API tokens, log out;
+//! and [`Viewer`]: who is looking at a page that depends on the session.
 
 use activitypub_federation::config::Data;
 use axum::{
@@ -126,6 +127,66 @@ pub async fn log_in(
             ),
         ),
         Err(err) => err.into_response(),
+    }
+}
+
+/// Who is looking at a page: a logged-in member with their session's CSRF token, or nobody.
+/// A page built for a viewer is answered with [`Viewer::cache_headers`].
+#[derive(Default)]
+pub struct Viewer {
+    pub member: Option<(LocalActor, String)>,
+}
+
+/// Names the member, never the session's CSRF token.
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer")
+            .field(
+                "member",
+                &self.member.as_ref().map(|(member, _)| &member.name),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Viewer {
+    /// The viewer of a request, from its session cookie.
+    pub async fn of(data: &AppState, headers: &HeaderMap) -> Result<Viewer> {
+        Ok(Viewer {
+            member: logged_in(data, headers).await?,
+        })
+    }
+
+    /// A moderator or admin: sees replies that are not public.
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self.member.as_ref().and_then(|(member, _)| member.role),
+            Some(Role::Admin | Role::Moderator)
+        )
+    }
+
+    /// The session's CSRF token, when a member is logged in.
+    pub fn csrf(&self) -> Option<&str> {
+        self.member.as_ref().map(|(_, csrf)| csrf.as_str())
+    }
+
+    /// A member who may write (any role).
+    pub fn may_write(&self) -> bool {
+        self.member
+            .as_ref()
+            .is_some_and(|(member, _)| member.role.is_some())
+    }
+
+    /// A page that depends on the session varies with the cookie, and one made for a member
+    /// (their CSRF token, replies not shown publicly) is kept by no cache at all.
+    pub fn cache_headers(&self, headers: &mut HeaderMap) {
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+        if self.member.is_some() {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
     }
 }
 

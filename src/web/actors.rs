@@ -31,6 +31,17 @@ pub struct PageParam {
 }
 
 impl PageParam {
+    /// The `page` of a raw query string (`page=2&x=y`), the first if it is given twice.
+    pub fn from_query(query: Option<&str>) -> PageParam {
+        PageParam {
+            page: query.and_then(|query| {
+                url::form_urlencoded::parse(query.as_bytes())
+                    .find(|(key, _)| key == "page")
+                    .map(|(_, value)| value.into_owned())
+            }),
+        }
+    }
+
     /// The page asked for, from 1; 400 when it is not a number in range.
     pub fn number(&self) -> Result<i64> {
         match &self.page {

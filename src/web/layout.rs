@@ -69,7 +69,11 @@ footer{margin-top:3rem;border-top:1px solid #c5d3d6;color:#4a5a5e;font-size:.9re
 blockquote{margin:1rem 0;padding-left:.75rem;border-left:3px solid #c5d3d6}\
 details.cw>summary{cursor:pointer;font-weight:600}\
 .pager{display:flex;flex-wrap:wrap;gap:1rem;margin:1.5rem 0}\
-.tags a{margin-right:.5rem}.kicker{margin:0;text-transform:uppercase;font-size:.8rem}";
+.tags a{margin-right:.5rem}.kicker{margin:0;text-transform:uppercase;font-size:.8rem}\
+.private{background:#fff4d6;border-left:3px solid #b07d00;padding:.1rem .5rem}\
+.reply.private{padding:.25rem .5rem}p.private{margin:.25rem 0}\
+.error{color:#8a1c1c;border-left:3px solid #8a1c1c;padding-left:.75rem}\
+textarea,input{font:inherit;max-width:100%;box-sizing:border-box}textarea{width:100%}";
 
 /// A whole page: `title` (text) in the `<title>`, `head_extra` (HTML) in the head, `body`
 /// (HTML, starting with the page's `<h1>`) as the main landmark, between the site's navigation

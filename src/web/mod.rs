@@ -1,5 +1,6 @@
-//! The web pages people read in a browser (home, actors, posts, tags), their feeds (Atom,
-//! iCalendar), members' login and account pages; and `/metrics` for the operator's monitoring.
+//! The web pages people read in a browser (home, actors, posts, threads, tags), their feeds
+//! (Atom, iCalendar), members' login and account pages and their reply form; and `/metrics` for
+//! the operator's monitoring.
 //! One file per area; the router is here.
 //!
 //! Architecture invariant: every piece of text that reaches HTML goes through `escape` (or
@@ -26,7 +27,9 @@ pub mod layout;
 pub mod metrics;
 pub mod parts;
 pub mod posts;
+pub mod replies;
 pub mod tags;
+pub mod thread;
 
 pub use actors::actor_page;
 pub(crate) use layout::page;
@@ -41,6 +44,10 @@ pub fn router() -> Router {
         .route("/tags/{tag}", get(tags::tag_page))
         .route("/webinars.ics", get(calendar::webinars_ics))
         .route("/posts/{id}/event.ics", get(posts::event_ics))
+        .route(
+            "/posts/{id}/reply",
+            get(replies::reply_page).post(replies::post_reply),
+        )
         .route("/icon.png", get(icon))
         .route("/metrics", get(metrics::metrics))
         .route("/login", get(account::login_page).post(account::log_in))

@@ -1,6 +1,6 @@
 //! Pieces that several pages share: an author's name and handle, a time, a post's body behind
-//! its content warning, its hashtags, OpenGraph tags, plain-text excerpts, list items and the
-//! pager.
+//! its content warning, its hashtags, its edits and reactions, OpenGraph tags, plain-text
+//! excerpts, list items and the pager.
 //!
 //! Everything here returns HTML built from escaped text, except the post bodies, which are
 //! `content_html`, sanitized when it was stored (`render/`). Only http(s) addresses become links.
@@ -9,6 +9,7 @@ use url::Url;
 
 use super::{escape, layout::SITE_NAME};
 use crate::{
+    db::pages::PostStats,
     federation::objects::post::post_url,
     model::{Author, Post, PostKind},
     render::time::{event_when, local_rfc3339},
@@ -134,11 +135,35 @@ pub fn author_html(data: &AppState, author: &Author) -> String {
     }
 }
 
-/// "· edited <time>" when the post was edited.
-pub fn edited_html(post: &Post) -> String {
-    post.updated_at
-        .map(|at| format!(" · edited {}", time_html(at)))
-        .unwrap_or_default()
+/// "· edited <time>" when the post was edited; "· edited 3 times, last <time>" when its earlier
+/// versions were kept more than once (`edits`, from [`PostStats`]).
+pub fn edited_html(post: &Post, edits: i64) -> String {
+    match (post.updated_at, edits) {
+        (Some(at), 2..) => format!(" · edited {edits} times, last {}", time_html(at)),
+        (None, 2..) => format!(" · edited {edits} times"),
+        (Some(at), _) => format!(" · edited {}", time_html(at)),
+        (None, _) => String::new(),
+    }
+}
+
+/// "· 3 likes · 1 boost" for the reactions a post has; nothing when it has none.
+pub fn reactions_html(stats: &PostStats) -> String {
+    let count = |n: i64, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    };
+    let counts: Vec<String> = [
+        count(stats.likes, "like", "likes"),
+        count(stats.announces, "boost", "boosts"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if counts.is_empty() {
+        return String::new();
+    }
+    format!(" · <span class=\"reactions\">{}</span>", counts.join(" · "))
 }
 
 /// The body of a post, folded behind its content warning when it has one.
@@ -306,7 +331,12 @@ pub fn post_item(data: &AppState, post: &Post, replies: Option<i64>) -> String {
 
 /// Links to the newer and older pages of a list at `path` (`?page=N`, page 1 is `path` itself).
 pub fn pager(path: &str, page: i64, total: i64, newer: &str, older: &str) -> String {
-    let last = last_page(total);
+    pager_to(path, page, last_page(total), newer, older)
+}
+
+/// Links to the pages before and after `page` of `last` at `path`: `rel="prev"` labelled
+/// `newer`, `rel="next"` labelled `older`; nothing when there is one page.
+pub fn pager_to(path: &str, page: i64, last: i64, newer: &str, older: &str) -> String {
     if last <= 1 {
         return String::new();
     }
@@ -367,6 +397,28 @@ mod tests {
         assert_eq!(safe_href("javascript:alert(1)"), None);
         assert_eq!(safe_href("data:text/html,hi"), None);
         assert_eq!(safe_href("/relative"), None);
+    }
+
+    #[test]
+    fn reactions_and_edits_are_counted_in_words() {
+        let stats = |likes, announces| PostStats {
+            likes,
+            announces,
+            edits: 0,
+        };
+        assert_eq!(reactions_html(&stats(0, 0)), "");
+        assert_eq!(
+            reactions_html(&stats(3, 1)),
+            " · <span class=\"reactions\">3 likes · 1 boost</span>"
+        );
+        assert_eq!(
+            reactions_html(&stats(1, 0)),
+            " · <span class=\"reactions\">1 like</span>"
+        );
+        assert_eq!(
+            reactions_html(&stats(0, 2)),
+            " · <span class=\"reactions\">2 boosts</span>"
+        );
     }
 
     #[test]

@@ -1,48 +1,87 @@
-//! Pages of posts, served at their ids for browsers: a thread with its conversation, a reply
-//! in its thread, a journal announcement, a webinar; 410 with a short page once deleted. Also
-//! each webinar's `.ics`.
+//! Pages of posts, served at their ids for browsers: a thread with a page of its conversation
+//! (`thread.rs`), a reply in its thread, a journal announcement, a webinar; 410 with a short
+//! page once deleted. Also each webinar's `.ics`.
+//!
+//! A post's page depends on who looks (the reply form, the replies only moderators see), so it
+//! is answered with `Vary: Accept, Cookie`, and not cached at all when a member is logged in.
 
 use activitypub_federation::config::Data;
 use axum::{
     extract::Path,
-    http::StatusCode,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
 use super::{
-    calendar,
-    conversation::{conversation_html, CONVERSATION_LIMIT},
-    escape,
+    account::Viewer,
+    actors::PageParam,
+    calendar, escape,
     layout::page,
     paragraphs,
     parts::{
         author_html, body_html, edited_html, event_time_html, hashtags_html, post_head, post_title,
-        safe_href, time_html,
+        reactions_html, safe_href, time_html,
     },
+    replies::{reply_section, takes_replies},
+    thread::{place_in_thread, thread_body},
 };
 use crate::{
-    db::now_millis,
+    db::{now_millis, pages::PostStats},
     error::{Error, Result},
     model::{Post, PostKind, Visibility},
     service::publishing::WEBINARS,
     state::AppState,
 };
 
-/// The page of a post, served at its id for browsers (410 once deleted).
-pub async fn post_page(data: &AppState, post: &Post) -> Result<Response> {
-    if post.is_deleted() {
+/// The page of a post, served at its id for browsers (410 once deleted or removed by a
+/// moderator, 404 while held for moderation), for the viewer the request's session cookie names
+/// (`headers`), at the `?page=N` its `query` asks for (threads only: 400 when not a number, 404
+/// past the last page). Answers with `Vary: Accept, Cookie`.
+pub async fn post_page_for(
+    data: &AppState,
+    post: &Post,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Response> {
+    if post.held_reason.is_some() {
+        return Err(Error::NotFound);
+    }
+    if post.is_deleted() || post.removed_at.is_some() {
         return gone_page(data, post).await;
     }
-    let title = post_title(post);
+    let viewer = Viewer::of(data, headers).await?;
+    let mut title = post_title(post);
     let body = match post.kind {
-        PostKind::Thread => thread_body(data, post).await?,
-        PostKind::Reply => reply_body(data, post).await?,
-        PostKind::Article => article_body(data, post),
-        PostKind::Event => event_body(data, post).await?,
+        PostKind::Thread => {
+            let number = PageParam::from_query(query).number()?;
+            let body = thread_body(data, post, &viewer, number).await?;
+            if number > 1 {
+                title = format!("{title} (page {number})");
+            }
+            body
+        }
+        PostKind::Reply => reply_body(data, post, &viewer).await?,
+        PostKind::Article => article_body(data, post, &stats_of(data, post).await?),
+        PostKind::Event => event_body(data, post, &stats_of(data, post).await?).await?,
     };
-    let mut head = post_head(data, post, &title);
+    let mut head = post_head(data, post, &post_title(post));
     head.push_str(&feed_link(data, post));
-    Ok(page(&title, &head, &body).into_response())
+    let mut response = page(&title, &head, &body).into_response();
+    viewer.cache_headers(response.headers_mut());
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept, Cookie"));
+    Ok(response)
+}
+
+/// The likes, boosts and edits of one post.
+async fn stats_of(data: &AppState, post: &Post) -> Result<PostStats> {
+    Ok(data
+        .db
+        .post_stats(&[post.id])
+        .await?
+        .remove(&post.id)
+        .unwrap_or_default())
 }
 
 /// The feed of the place a post belongs to, for feed readers' discovery: the webinars'
@@ -65,7 +104,7 @@ fn feed_link(data: &AppState, post: &Post) -> String {
 }
 
 /// "In Community discussions", linked to the forum (or the journal, or the webinars).
-async fn place_html(data: &AppState, post: &Post) -> Result<String> {
+pub(super) async fn place_html(data: &AppState, post: &Post) -> Result<String> {
     let title = data
         .db
         .local_actor_by_id(post.audience_id)
@@ -79,62 +118,23 @@ async fn place_html(data: &AppState, post: &Post) -> Result<String> {
     ))
 }
 
-async fn thread_body(data: &AppState, post: &Post) -> Result<String> {
-    let posts = data.db.conversation(post.id, CONVERSATION_LIMIT).await?;
-    let visible = posts
-        .iter()
-        .filter(|reply| !reply.is_deleted() && reply.visibility == Visibility::Public)
-        .count();
-    let heading = match visible {
-        0 => "No replies yet".to_string(),
-        1 => "1 reply".to_string(),
-        n => format!("{n} replies"),
-    };
-    let more = if posts.len() as i64 >= CONVERSATION_LIMIT {
-        format!("<p>Only the first {CONVERSATION_LIMIT} replies are shown.</p>")
-    } else {
-        String::new()
-    };
-    Ok(format!(
-        "<article id=\"post-{id}\"><header>{place}<h1>{title}</h1>\
-         <p class=\"meta\">by {author} · {time}{edited}</p></header>{body}{tags}</article>\
-         <section aria-labelledby=\"replies\"><h2 id=\"replies\">{heading}</h2>\
-         {conversation}{more}<p>To reply, follow <code>@{forum}@{domain}</code> from your own \
-         fediverse account and answer this thread there.</p></section>",
-        id = post.id,
-        place = place_html(data, post).await?,
-        title = escape(&post_title(post)),
-        author = author_html(data, &post.author),
-        time = time_html(post.published_at),
-        edited = edited_html(post),
-        body = body_html(post),
-        tags = hashtags_html(data, post),
-        conversation = conversation_html(data, post, &posts),
-        forum = escape(&post.audience_name),
-        domain = escape(&data.config.domain),
-    ))
-}
-
-async fn reply_body(data: &AppState, post: &Post) -> Result<String> {
+async fn reply_body(data: &AppState, post: &Post, viewer: &Viewer) -> Result<String> {
     let root = post.root();
     let root_post = data.db.post_by_id(root).await?;
+    let href = escape(&place_in_thread(data, root, post.id, viewer).await?);
     let thread = match &root_post {
-        Some(root_post) if !root_post.is_deleted() => format!(
-            "In the thread <a href=\"/posts/{root}#post-{id}\">{}</a>",
+        Some(root_post) if root_post.is_visible() => format!(
+            "In the thread <a href=\"{href}\">{}</a>",
             escape(&post_title(root_post)),
-            id = post.id,
         ),
-        _ => format!(
-            "In <a href=\"/posts/{root}#post-{id}\">a thread that was deleted</a>",
-            id = post.id
-        ),
+        _ => format!("In <a href=\"{href}\">a thread that was deleted</a>"),
     };
     let parent = match post.parent_id {
         Some(parent_id) if parent_id != root => data.db.post_by_id(parent_id).await?,
         _ => None,
     };
     let answering = match parent {
-        Some(parent) if parent.is_deleted() || parent.visibility != Visibility::Public => {
+        Some(parent) if !parent.is_visible() => {
             format!(
                 "<p>Answering <a href=\"/posts/{root}#post-{}\">a reply that is no longer \
                  shown</a>.</p>",
@@ -151,17 +151,26 @@ async fn reply_body(data: &AppState, post: &Post) -> Result<String> {
         ),
         None => String::new(),
     };
+    let stats = stats_of(data, post).await?;
     Ok(format!(
         "<header><nav aria-label=\"Thread\"><p>{thread}</p></nav><h1>Reply by {name}</h1>\
          </header>{answering}<article id=\"post-{id}\"><p class=\"meta\">{author} · {time}\
-         {edited}</p>{body}{tags}</article>",
+         {edited}{reactions}</p>{body}{tags}</article>{reply}",
         id = post.id,
         name = escape(&super::parts::author_name(&post.author)),
         author = author_html(data, &post.author),
         time = time_html(post.published_at),
-        edited = edited_html(post),
+        edited = edited_html(post, stats.edits),
+        reactions = reactions_html(&stats),
         body = body_html(post),
         tags = hashtags_html(data, post),
+        reply = reply_section(
+            data,
+            post,
+            viewer,
+            "Reply to this",
+            !takes_replies(root_post.as_ref()),
+        ),
     ))
 }
 
@@ -179,7 +188,7 @@ pub fn doi_url(doi: &str) -> String {
     url
 }
 
-fn article_body(data: &AppState, post: &Post) -> String {
+fn article_body(data: &AppState, post: &Post, stats: &PostStats) -> String {
     let summary = post.summary.as_deref().map(paragraphs).unwrap_or_default();
     let link = post
         .details
@@ -208,19 +217,20 @@ fn article_body(data: &AppState, post: &Post) -> String {
         .unwrap_or_default();
     format!(
         "<article id=\"post-{id}\"><header><p class=\"kicker\"><a href=\"/@{journal}\">\
-         Journal announcement</a></p><h1>{title}</h1><p class=\"meta\">{time}{edited}</p>\
+         Journal announcement</a></p><h1>{title}</h1><p class=\"meta\">{time}{edited}{reactions}</p>\
          </header><div class=\"summary\">{summary}</div>{body}{link}{doi}{tags}</article>",
         id = post.id,
         journal = escape(&post.audience_name),
         title = escape(&post_title(post)),
         time = time_html(post.published_at),
-        edited = edited_html(post),
+        edited = edited_html(post, stats.edits),
+        reactions = reactions_html(stats),
         body = body_html(post),
         tags = hashtags_html(data, post),
     )
 }
 
-async fn event_body(data: &AppState, post: &Post) -> Result<String> {
+async fn event_body(data: &AppState, post: &Post, stats: &PostStats) -> Result<String> {
     let participants = data.db.count_participants(post.id).await?;
     let ended = post.ends_at.is_some_and(|ends| ends <= now_millis());
     let join = match post.details.join_url.as_deref().and_then(safe_href) {
@@ -250,7 +260,7 @@ async fn event_body(data: &AppState, post: &Post) -> Result<String> {
          Webinar</a></p><h1>{title}</h1><p><strong>When:</strong> {when}</p></header>{status}\
          {join}<p>{taking_part}{room}.</p><div class=\"summary\">{summary}</div>{body}{tags}\
          <p><a href=\"/posts/{id}/event.ics\" type=\"text/calendar\" download>Add to your \
-         calendar (.ics)</a></p><p class=\"meta\">Announced {time}{edited}</p></article>",
+         calendar (.ics)</a></p><p class=\"meta\">Announced {time}{edited}{reactions}</p></article>",
         id = post.id,
         webinars = escape(&post.audience_name),
         title = escape(&post_title(post)),
@@ -259,16 +269,21 @@ async fn event_body(data: &AppState, post: &Post) -> Result<String> {
         body = body_html(post),
         tags = hashtags_html(data, post),
         time = time_html(post.published_at),
-        edited = edited_html(post),
+        edited = edited_html(post, stats.edits),
+        reactions = reactions_html(stats),
     ))
 }
 
 /// 410 for a deleted post, with a way back to its thread or its place.
 async fn gone_page(data: &AppState, post: &Post) -> Result<Response> {
-    let when = post.deleted_at.map(time_html).unwrap_or_default();
+    let when = post
+        .deleted_at
+        .or(post.removed_at)
+        .map(time_html)
+        .unwrap_or_default();
     let back = match post.root_id {
         Some(root) => match data.db.post_by_id(root).await? {
-            Some(thread) if !thread.is_deleted() => format!(
+            Some(thread) if thread.is_visible() => format!(
                 "<p><a href=\"/posts/{root}\">Back to the thread {}</a></p>",
                 escape(&post_title(&thread))
             ),
@@ -301,9 +316,13 @@ pub async fn event_ics(data: Data<AppState>, Path(id): Path<String>) -> Result<R
         .db
         .post_by_id(id)
         .await?
-        .filter(|post| post.kind == PostKind::Event && post.visibility == Visibility::Public)
+        .filter(|post| {
+            post.kind == PostKind::Event
+                && post.visibility == Visibility::Public
+                && post.held_reason.is_none()
+        })
         .ok_or(Error::NotFound)?;
-    if post.is_deleted() {
+    if post.is_deleted() || post.removed_at.is_some() {
         return gone_page(&data, &post).await;
     }
     let name = format!("webinar-{}.ics", post.id);

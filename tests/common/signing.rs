@@ -51,6 +51,18 @@ pub async fn post(
     signer: Option<&Signer>,
     options: &SignOptions,
 ) -> (StatusCode, String) {
+    let response = post_response(url, body, signer, options).await;
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+/// As [`post`], returning the whole response (for its headers).
+pub async fn post_response(
+    url: &str,
+    body: &[u8],
+    signer: Option<&Signer>,
+    options: &SignOptions,
+) -> reqwest::Response {
     let parsed = url::Url::parse(url).unwrap();
     let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
     let date = httpdate::fmt_http_date(options.date);
@@ -99,7 +111,5 @@ pub async fn post(
             ),
         );
     }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.text().await.unwrap())
+    request.send().await.unwrap()
 }

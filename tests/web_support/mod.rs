@@ -1,6 +1,8 @@
-//! Helpers of `tests/web_pages.rs`: a browser-like GET with the checks every page passes (status,
-//! security headers, landmarks), reading OpenGraph tags, reply depths and live tags out of HTML,
-//! unfolding iCalendar, and an instance with two members and drafts of each kind.
+//! Helpers of `tests/web_pages.rs` and `tests/web_replies.rs`: a browser-like GET with the checks
+//! every page passes (status, security headers, landmarks), reading OpenGraph tags, reply depths
+//! and live tags out of HTML, unfolding iCalendar, an instance with two members and drafts of
+//! each kind, a browser that logs in through `/login`, and replies stored directly (many local
+//! ones at once, or a remote one addressed as a test needs).
 
 #![allow(dead_code)]
 
@@ -8,7 +10,12 @@ use activitypub_federation::config::Data;
 use chrono::Datelike;
 use reqwest::{header, StatusCode};
 use rounds::{
-    model::{LocalActor, Role},
+    db::{
+        actors::NewRemoteActor,
+        posts::{NewPost, PostContent},
+        Db,
+    },
+    model::{LocalActor, PostDetails, PostKind, Role, Visibility},
     service::{
         actors::add_member,
         post_rules::Draft,
@@ -230,4 +237,211 @@ pub fn ical_lines(text: &str) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A browser with its own cookie jar of one: the session cookie once logged in.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    /// A visitor who is not logged in (redirects are not followed, so that they can be read).
+    pub fn anonymous() -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookie: None,
+        }
+    }
+
+    /// Logs in through `/login` as a person would: the form's CSRF token and its cookie, then
+    /// the session cookie from the answer.
+    pub async fn log_in(site: &Site, name: &str, password: &str) -> Browser {
+        let mut browser = Browser::anonymous();
+        let login = browser.client.get(site.url("/login")).send().await.unwrap();
+        let login_csrf = cookie_set(&login, "rounds_login_csrf").unwrap();
+        let form = login.text().await.unwrap();
+        assert_eq!(csrf_in(&form), login_csrf);
+        let answer = browser
+            .client
+            .post(site.url("/login"))
+            .header(header::COOKIE, format!("rounds_login_csrf={login_csrf}"))
+            .form(&[
+                ("name", name),
+                ("password", password),
+                ("csrf", &login_csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let session = cookie_set(&answer, "rounds_session").unwrap();
+        browser.cookie = Some(format!("rounds_session={session}"));
+        browser
+    }
+
+    /// GET as a browser does, with the session cookie if there is one.
+    pub async fn get(&self, url: &str) -> Page {
+        let mut request = self.client.get(url).header(
+            header::ACCEPT,
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        );
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    /// POSTs a form, with the session cookie if there is one.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.post(url).form(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// A new member with `role`, logged in.
+pub async fn logged_in_member(site: &Site, name: &str, role: Role) -> (LocalActor, Browser) {
+    let member = add_member(&site.rounds.state().db, name, role)
+        .await
+        .unwrap();
+    let browser = Browser::log_in(site, name, &member.password).await;
+    (member.actor, browser)
+}
+
+/// The value a response sets for cookie `name`.
+pub fn cookie_set(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| line.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap().to_string())
+}
+
+/// The value of the hidden `csrf` field of the page's first form.
+pub fn csrf_in(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = at(page, marker) + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+/// Replies by `ada` stored directly (one transaction, a millisecond apart, in order), each
+/// answering its `parent` in the thread `root`; their ids.
+pub async fn store_replies(site: &Site, root: i64, replies: &[(i64, String)]) -> Vec<i64> {
+    let state = site.rounds.state();
+    let details = PostDetails::default();
+    let base = rounds::db::now_millis();
+    let community = community_id(&state).await;
+    let mut tx = state.db.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for (n, (parent, html)) in replies.iter().enumerate() {
+        ids.push(
+            Db::insert_post(
+                &mut tx,
+                &NewPost {
+                    ap_id: None,
+                    kind: PostKind::Reply,
+                    author_local_id: Some(site.ada.id),
+                    author_remote_id: None,
+                    audience_id: community,
+                    root_id: Some(root),
+                    parent_id: Some(*parent),
+                    content: PostContent {
+                        title: None,
+                        summary: None,
+                        content_warning: None,
+                        source: None,
+                        content_html: html,
+                        details: &details,
+                        starts_at: None,
+                        ends_at: None,
+                    },
+                    visibility: Visibility::Public,
+                    remote_url: None,
+                    published_at: base + n as i64,
+                },
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+/// A reply by the remote actor `zoe@mastodon.example` to `parent` in the thread `root`,
+/// addressed as `visibility` says, stored as the inbox would; its id.
+pub async fn store_remote_reply(
+    site: &Site,
+    root: i64,
+    parent: i64,
+    html: &str,
+    visibility: Visibility,
+) -> i64 {
+    let state = site.rounds.state();
+    let zoe = state
+        .db
+        .upsert_remote_actor(&NewRemoteActor {
+            avatar_url: None,
+            profile_url: None,
+            ap_id: url::Url::parse("https://mastodon.example/users/zoe").unwrap(),
+            instance: "mastodon.example".into(),
+            kind: "Person".into(),
+            preferred_username: Some("zoe".into()),
+            display_name: Some("Zoë".into()),
+            inbox: url::Url::parse("https://mastodon.example/users/zoe/inbox").unwrap(),
+            shared_inbox: None,
+            public_key_id: "https://mastodon.example/users/zoe#main-key".into(),
+            public_key_pem: "unused".into(),
+        })
+        .await
+        .unwrap();
+    let details = PostDetails::default();
+    let ap_id = format!(
+        "https://mastodon.example/users/zoe/statuses/{:x}",
+        rand::random::<u64>()
+    );
+    let community = community_id(&state).await;
+    let mut tx = state.db.begin().await.unwrap();
+    let id = Db::insert_post(
+        &mut tx,
+        &NewPost {
+            ap_id: Some(&ap_id),
+            kind: PostKind::Reply,
+            author_local_id: None,
+            author_remote_id: Some(zoe.id),
+            audience_id: community,
+            root_id: Some(root),
+            parent_id: Some(parent),
+            content: PostContent {
+                title: None,
+                summary: None,
+                content_warning: None,
+                source: None,
+                content_html: html,
+                details: &details,
+                starts_at: None,
+                ends_at: None,
+            },
+            visibility,
+            remote_url: None,
+            published_at: rounds::db::now_millis(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
 }

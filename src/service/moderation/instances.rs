@@ -311,13 +311,13 @@ pub struct Imported {
 /// domains): `suspend` suspends, `silence` limits, `noop` and unreadable lines are skipped.
 pub async fn import_csv(state: &AppState, moderator: &Moderator, csv: &str) -> Result<Imported> {
     let mut imported = Imported::default();
-    let mut lines = csv
+    let mut lines: Vec<&str> = csv
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .peekable();
+        .collect();
     let mut columns = (0usize, Some(1usize), None::<usize>);
-    if let Some(header) = lines.peek() {
+    if let Some(header) = lines.first().copied() {
         if header.starts_with('#') || header.to_ascii_lowercase().starts_with("domain") {
             let names: Vec<String> = header
                 .split(',')
@@ -329,7 +329,7 @@ pub async fn import_csv(state: &AppState, moderator: &Moderator, csv: &str) -> R
                 find("severity"),
                 find("public_comment"),
             );
-            lines.next();
+            lines.remove(0);
         }
     }
     let mut tx = state.db.begin().await?;

@@ -5,9 +5,11 @@
 //! these; every action is written to the log in the transaction that makes it.
 
 pub mod bans;
+pub mod console;
 pub mod holds;
 pub mod instances;
 pub mod labels;
+pub mod public_log;
 pub mod rate_limits;
 pub mod removal;
 pub mod reports;
