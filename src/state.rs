@@ -62,7 +62,12 @@ impl AppState {
 
     /// The ActivityPub id of a local actor.
     pub fn actor_url(&self, actor: &LocalActor) -> Url {
-        self.url(&format!("/actors/{}", actor.name))
+        self.actor_url_named(&actor.name)
+    }
+
+    /// The ActivityPub id of the local actor called `name`.
+    pub fn actor_url_named(&self, name: &str) -> Url {
+        self.url(&format!("/actors/{name}"))
     }
 
     /// Tells the delivery worker that rows were queued.

@@ -285,6 +285,11 @@ fn moderators_work_from_the_command_line() {
     ok(&["mod", "--as", "mo", "lock", &number, "--reason", "heated"]);
     assert!(fails(&["mod", "--as", "mo", "lock", &number]).contains("already locked"));
     ok(&["mod", "--as", "mo", "unlock", &number]);
+    assert_eq!(
+        ok(&["mod", "--as", "mo", "public-log", "community", "on"]),
+        "The log of community is public at /@community/log.\n"
+    );
+    assert!(fails(&["mod", "--as", "mo", "public-log", "journal", "on"]).contains("not found"));
 
     let removed = ok(&[
         "mod",
@@ -413,6 +418,7 @@ fn moderators_work_from_the_command_line() {
             "suspend",
             "restore",
             "remove",
+            "publish moderation log",
             "unlock",
             "lock",
             "reply policy hold_remote",

@@ -15,7 +15,11 @@ use reqwest::{header, StatusCode};
 use rounds::{
     db::Db,
     model::{Role, Visibility},
-    service::publishing::Place,
+    service::{
+        actors::add_member,
+        moderation::{labels, public_log, removal, Moderator},
+        publishing::Place,
+    },
 };
 use serde_json::{json, Value};
 use web_support::*;
@@ -494,9 +498,130 @@ async fn long_threads_are_paged_by_top_level_replies(db: TestDb) {
     );
 }
 
+/// Participant labels show beside the person's name wherever their posts are: the thread page,
+/// the page of their reply, the reply form quoting it, their member page; for someone on another
+/// server and for a member here. A withdrawn label is gone from every page.
+async fn labels_show_beside_participants_everywhere(db: TestDb) {
+    let site = site(db).await;
+    let state = site.rounds.state();
+    let mo = add_member(&state.db, "mo", Role::Moderator)
+        .await
+        .unwrap()
+        .actor;
+    let moderator = Moderator::of(&mo).unwrap();
+    let root = site
+        .publish(
+            &site.ada,
+            Place::Forum("community"),
+            thread("Fatigue", "How?"),
+        )
+        .await;
+    let zoe = store_remote_reply(&site, root, root, "<p>Pacing</p>", Visibility::Public).await;
+    let ben = site
+        .publish(&site.ben, Place::ReplyTo(root), reply("Rest"))
+        .await;
+    let zoe_id = "https://mastodon.example/users/zoe";
+    labels::set_label(&site.data, &moderator, zoe_id, Some("clinician"), "licence")
+        .await
+        .unwrap();
+    labels::set_label(&site.data, &moderator, "ben", Some("patient"), "asked")
+        .await
+        .unwrap();
+
+    let visitor = Browser::anonymous();
+    let thread_page = visitor.get(&site.url(&format!("/posts/{root}"))).await.html;
+    let article = |html: &str, id: i64| -> String {
+        let start = at(html, &format!("id=\"post-{id}\""));
+        let end = html[start..].find("</article>").unwrap() + start;
+        html[start..end].to_string()
+    };
+    assert!(article(&thread_page, zoe).contains("Verified clinician"));
+    assert!(article(&thread_page, ben).contains("Verified patient"));
+    assert!(
+        !article(&thread_page, root).contains("Verified"),
+        "ada has none"
+    );
+    for path in [format!("/posts/{zoe}"), format!("/posts/{zoe}/reply")] {
+        let html = visitor.get(&site.url(&path)).await.html;
+        assert!(html.contains("Verified clinician"), "{path}");
+    }
+    let member_page = visitor.get(&site.url("/@ben")).await.html;
+    assert!(member_page.contains("Verified patient"));
+
+    labels::set_label(&site.data, &moderator, zoe_id, None, "lapsed")
+        .await
+        .unwrap();
+    let thread_page = visitor.get(&site.url(&format!("/posts/{root}"))).await.html;
+    assert!(!thread_page.contains("Verified clinician"));
+    assert!(thread_page.contains("Verified patient"));
+}
+
+/// A forum's moderation log is a page only once the forum publishes it; it says what was
+/// decided, about what and why, newest first, and never which moderator decided.
+async fn a_forum_can_publish_its_moderation_log(db: TestDb) {
+    let site = site(db).await;
+    let state = site.rounds.state();
+    let mo = add_member(&state.db, "mo", Role::Moderator)
+        .await
+        .unwrap()
+        .actor;
+    let moderator = Moderator::of(&mo).unwrap();
+    let root = site
+        .publish(
+            &site.ada,
+            Place::Forum("community"),
+            thread("Diet", "Ideas?"),
+        )
+        .await;
+    let visitor = Browser::anonymous();
+    let log_url = site.url("/@community/log");
+    assert_eq!(visitor.get(&log_url).await.status, StatusCode::NOT_FOUND);
+
+    public_log::set_public(&state, &moderator, "community", true)
+        .await
+        .unwrap();
+    removal::remove(&site.data, &moderator, root, "selling supplements")
+        .await
+        .unwrap();
+    let forum = visitor.get(&site.url("/@community")).await.html;
+    assert!(
+        forum.contains("href=\"/@community/log\""),
+        "the forum links to it"
+    );
+    let page = visitor.get(&log_url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Moderation log of @community"));
+    let removed = at(&page.html, "selling supplements");
+    let published = at(&page.html, "publish moderation log");
+    assert!(removed < published, "newest first");
+    assert!(
+        page.html.contains(&format!("/posts/{root}")),
+        "names the post"
+    );
+    assert!(!page.html.contains(">mo<") && !page.html.contains("by mo"));
+    assert_eq!(
+        visitor.get(&site.url("/@journal/log")).await.status,
+        StatusCode::NOT_FOUND,
+        "only forums publish a log"
+    );
+    assert_eq!(
+        visitor.get(&format!("{log_url}?page=2")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    public_log::set_public(&state, &moderator, "community", false)
+        .await
+        .unwrap();
+    assert_eq!(visitor.get(&log_url).await.status, StatusCode::NOT_FOUND);
+    let forum = visitor.get(&site.url("/@community")).await.html;
+    assert!(!forum.contains("/@community/log"));
+}
+
 both_databases!(
     a_member_replies_through_the_form,
     moderators_see_replies_that_are_not_public,
     likes_boosts_and_edits_show_as_counts,
     long_threads_are_paged_by_top_level_replies,
+    labels_show_beside_participants_everywhere,
+    a_forum_can_publish_its_moderation_log,
 );

@@ -14,7 +14,7 @@ use crate::{
         bans::{self, BanRequest},
         console, holds,
         instances::{self, Policy},
-        labels, removal, reports, Moderator,
+        labels, public_log, removal, reports, Moderator,
     },
     web::rfc3339,
 };
@@ -174,6 +174,12 @@ pub enum ModCommand {
     /// Screening words: a reply containing one is held.
     #[command(subcommand)]
     Word(WordCommand),
+    /// Publish a forum's moderation log as the page /@FORUM/log (on), or stop (off).
+    PublicLog {
+        forum: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -399,6 +405,13 @@ pub async fn run(config: Config, args: ModArgs) -> anyhow::Result<()> {
                     row.policy,
                     one_line(&row.reason)
                 );
+            }
+        }
+        ModCommand::PublicLog { forum, state } => {
+            public_log::set_public(&data, mo, &forum, state == "on").await?;
+            match state.as_str() {
+                "on" => println!("The log of {forum} is public at /@{forum}/log."),
+                _ => println!("The log of {forum} is no longer public."),
             }
         }
         ModCommand::Mode { mode, reason } => {

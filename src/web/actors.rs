@@ -11,7 +11,7 @@ use super::{
     escape,
     layout::{page, Page, SITE_NAME},
     paragraphs,
-    parts::{last_page, pager, post_item, PER_PAGE},
+    parts::{last_page, pager, post_item, Labels, PER_PAGE},
 };
 use crate::{
     db::now_millis,
@@ -143,6 +143,12 @@ pub async fn actor_page_at(data: &AppState, row: &LocalActor, number: i64) -> Re
             href = escape(href)
         );
     }
+    if row.kind == ActorKind::Group && data.db.forum_log_is_public(row.id).await? {
+        feed_link.push_str(&format!(
+            "<p><a href=\"{}/log\">Moderation log</a></p>",
+            escape(&path)
+        ));
+    }
     let body = format!(
         "<header><p><img class=\"avatar\" src=\"{icon}\" alt=\"\" width=\"64\" height=\"64\"></p>\
          <h1>{title}</h1><p><code>{handle}</code></p>{summary}\
@@ -202,13 +208,14 @@ async fn roots(
     } else {
         None
     };
+    let labels = Labels::of(data, &posts).await?;
     let items = list(
         &posts,
         |post| {
             let replies = counts
                 .as_ref()
                 .map(|counts| counts.get(&post.id).copied().unwrap_or(0));
-            post_item(data, post, replies)
+            post_item(data, post, replies, &labels)
         },
         &format!("No {noun} yet."),
     );
@@ -241,7 +248,8 @@ async fn webinars(data: &AppState, row: &LocalActor, number: i64) -> Result<List
         .visible_events_ended_by(now, PER_PAGE, (number - 1) * PER_PAGE)
         .await?;
     check_page(number, total)?;
-    let item = |post: &Post| post_item(data, post, None);
+    let labels = Labels::default();
+    let item = |post: &Post| post_item(data, post, None, &labels);
     let path = format!("/@{}", row.name);
     let upcoming = if number == 1 {
         format!(
@@ -270,13 +278,14 @@ async fn members_posts(data: &AppState, row: &LocalActor, number: i64) -> Result
         .outbox_posts(row.id, false, PER_PAGE, (number - 1) * PER_PAGE)
         .await?;
     check_page(number, total)?;
+    let labels = Labels::of(data, &posts).await?;
     let path = format!("/@{}", row.name);
     Ok(Listing {
         html: format!(
             "<section aria-labelledby=\"list\"><h2 id=\"list\">Posts</h2>{}{}</section>",
             list(
                 &posts,
-                |post| post_item(data, post, None),
+                |post| post_item(data, post, None, &labels),
                 "Nothing written yet."
             ),
             pager(&path, number, total, "Newer posts", "Older posts"),

@@ -13,7 +13,7 @@ use super::{
     escape,
     parts::{
         author_html, author_name, body_html, edited_html, hashtags_html, reactions_html, safe_href,
-        time_html,
+        time_html, Labels,
     },
 };
 use crate::{
@@ -41,6 +41,8 @@ pub struct Conversation<'a> {
     pub stats: &'a HashMap<i64, PostStats>,
     /// Each public reply gets a "Reply" link (a member who may write is logged in).
     pub reply_links: bool,
+    /// The participant labels of the authors.
+    pub labels: &'a Labels,
 }
 
 /// Why a reply is not shown publicly ("Followers only — not shown publicly"), when it is not:
@@ -206,7 +208,7 @@ impl Tree<'_> {
             "<article class=\"{class}\" id=\"post-{id}\" aria-label=\"Reply by {name}\">\
              {marker}<header class=\"meta\">{author} · {time}{edited}{reactions}{answering}\
              {original}{reply}</header>{body}{tags}</article>",
-            author = author_html(self.data, &post.author),
+            author = author_html(self.data, &post.author, self.conversation.labels),
             edited = edited_html(post, stats.edits),
             reactions = reactions_html(&stats),
             body = body_html(post),

@@ -72,6 +72,7 @@ details.cw>summary{cursor:pointer;font-weight:600}\
 .tags a{margin-right:.5rem}.kicker{margin:0;text-transform:uppercase;font-size:.8rem}\
 .private{background:#fff4d6;border-left:3px solid #b07d00;padding:.1rem .5rem}\
 .reply.private{padding:.25rem .5rem}p.private{margin:.25rem 0}\
+.label{background:#e3f1e8;border:1px solid #2f7a4a;border-radius:.75rem;color:#1d5232;font-size:.8rem;padding:0 .4rem;white-space:nowrap}\
 .error{color:#8a1c1c;border-left:3px solid #8a1c1c;padding-left:.75rem}\
 textarea,input{font:inherit;max-width:100%;box-sizing:border-box}textarea{width:100%}";
 

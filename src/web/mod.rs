@@ -27,6 +27,7 @@ pub mod layout;
 pub mod metrics;
 pub mod parts;
 pub mod posts;
+pub mod public_log;
 pub mod replies;
 pub mod tags;
 pub mod thread;
@@ -41,6 +42,7 @@ pub fn router() -> Router {
         .route("/", get(home::home))
         .route("/{at_name}", get(actors::profile))
         .route("/{at_name}/feed.atom", get(feeds::feed))
+        .route("/{at_name}/log", get(public_log::forum_log))
         .route("/tags/{tag}", get(tags::tag_page))
         .route("/webinars.ics", get(calendar::webinars_ics))
         .route("/posts/{id}/event.ics", get(posts::event_ics))

@@ -1,15 +1,18 @@
-//! Pieces that several pages share: an author's name and handle, a time, a post's body behind
-//! its content warning, its hashtags, its edits and reactions, OpenGraph tags, plain-text
-//! excerpts, list items and the pager.
+//! Pieces that several pages share: an author's name, handle and participant label, a time, a
+//! post's body behind its content warning, its hashtags, its edits and reactions, OpenGraph tags,
+//! plain-text excerpts, list items and the pager.
 //!
 //! Everything here returns HTML built from escaped text, except the post bodies, which are
 //! `content_html`, sanitized when it was stored (`render/`). Only http(s) addresses become links.
+
+use std::collections::HashMap;
 
 use url::Url;
 
 use super::{escape, layout::SITE_NAME};
 use crate::{
     db::pages::PostStats,
+    error::Result,
     federation::objects::post::post_url,
     model::{Author, Post, PostKind},
     render::time::{event_when, local_rfc3339},
@@ -91,9 +94,51 @@ pub fn author_handle(data: &AppState, author: &Author) -> Option<String> {
     }
 }
 
+/// The participant labels (clinician, patient, caregiver, researcher) that moderators gave the
+/// authors of the posts on one page, read in one query and shown beside each name. Labels are
+/// the Society's statement about a person, so they are shown wherever that person's posts are.
+#[derive(Debug, Default)]
+pub struct Labels(HashMap<String, String>);
+
+impl Labels {
+    /// The labels of the authors of `posts`.
+    pub async fn of<'p>(
+        data: &AppState,
+        posts: impl IntoIterator<Item = &'p Post>,
+    ) -> Result<Labels> {
+        let mut ids: Vec<String> = posts
+            .into_iter()
+            .map(|post| author_id(data, &post.author))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Labels(data.db.labels_of(&ids).await?.into_iter().collect()))
+    }
+
+    /// The label beside `author`'s name, or nothing.
+    fn html(&self, data: &AppState, author: &Author) -> String {
+        match self.0.get(&author_id(data, author)) {
+            Some(label) => format!(
+                " <span class=\"label\" title=\"Verified by the Society's moderators\">\
+                 Verified {}</span>",
+                escape(label)
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+/// The ActivityPub id of an author, as labels are kept.
+fn author_id(data: &AppState, author: &Author) -> String {
+    match author {
+        Author::Local { name, .. } => data.actor_url_named(name).to_string(),
+        Author::Remote { ap_id, .. } => ap_id.clone(),
+    }
+}
+
 /// An author's name, linked to their page (`/@name` here; their own address for a remote
-/// author), and their handle.
-pub fn author_html(data: &AppState, author: &Author) -> String {
+/// author), their handle, and the participant label moderators gave them.
+pub fn author_html(data: &AppState, author: &Author, labels: &Labels) -> String {
     let name = escape(&author_name(author));
     let link = match author {
         Author::Local { name: login, .. } => {
@@ -129,10 +174,10 @@ pub fn author_html(data: &AppState, author: &Author) -> String {
             }
         }
     };
-    match author_handle(data, author) {
-        Some(handle) => format!("{link} <span class=\"handle\">{}</span>", escape(&handle)),
-        None => link,
-    }
+    let handle = author_handle(data, author)
+        .map(|handle| format!(" <span class=\"handle\">{}</span>", escape(&handle)))
+        .unwrap_or_default();
+    format!("{link}{handle}{}", labels.html(data, author))
 }
 
 /// "· edited <time>" when the post was edited; "· edited 3 times, last <time>" when its earlier
@@ -299,10 +344,10 @@ pub fn post_head(data: &AppState, post: &Post, title: &str) -> String {
 
 /// A post in a list: its title linked to its page, who and when, and what a reader needs to
 /// choose (the reply count of a thread, a webinar's time, the start of the words).
-pub fn post_item(data: &AppState, post: &Post, replies: Option<i64>) -> String {
+pub fn post_item(data: &AppState, post: &Post, replies: Option<i64>, labels: &Labels) -> String {
     let mut meta = vec![];
     if !matches!(post.kind, PostKind::Article | PostKind::Event) {
-        meta.push(format!("by {}", author_html(data, &post.author)));
+        meta.push(format!("by {}", author_html(data, &post.author, labels)));
     }
     meta.push(time_html(post.published_at));
     if let Some(replies) = replies {

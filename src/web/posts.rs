@@ -20,7 +20,7 @@ use super::{
     paragraphs,
     parts::{
         author_html, body_html, edited_html, event_time_html, hashtags_html, post_head, post_title,
-        reactions_html, safe_href, time_html,
+        reactions_html, safe_href, time_html, Labels,
     },
     replies::{reply_section, takes_replies},
     thread::{place_in_thread, thread_body},
@@ -133,6 +133,7 @@ async fn reply_body(data: &AppState, post: &Post, viewer: &Viewer) -> Result<Str
         Some(parent_id) if parent_id != root => data.db.post_by_id(parent_id).await?,
         _ => None,
     };
+    let labels = Labels::of(data, std::iter::once(post).chain(&parent)).await?;
     let answering = match parent {
         Some(parent) if !parent.is_visible() => {
             format!(
@@ -144,7 +145,7 @@ async fn reply_body(data: &AppState, post: &Post, viewer: &Viewer) -> Result<Str
         Some(parent) => format!(
             "<blockquote><p class=\"meta\">Answering {} · <a href=\"/posts/{}\">{}</a></p>{}\
              </blockquote>",
-            author_html(data, &parent.author),
+            author_html(data, &parent.author, &labels),
             parent.id,
             time_html(parent.published_at),
             body_html(&parent),
@@ -158,7 +159,7 @@ async fn reply_body(data: &AppState, post: &Post, viewer: &Viewer) -> Result<Str
          {edited}{reactions}</p>{body}{tags}</article>{reply}",
         id = post.id,
         name = escape(&super::parts::author_name(&post.author)),
-        author = author_html(data, &post.author),
+        author = author_html(data, &post.author, &labels),
         time = time_html(post.published_at),
         edited = edited_html(post, stats.edits),
         reactions = reactions_html(&stats),

@@ -20,7 +20,7 @@ use super::{
     account::Viewer,
     escape,
     layout::page,
-    parts::{author_html, body_html, post_title, time_html},
+    parts::{author_html, body_html, post_title, time_html, Labels},
     posts::place_html,
     thread::place_in_thread,
 };
@@ -208,13 +208,14 @@ async fn reply_page_html(
             !takes_replies(Some(post)),
         ),
     };
+    let labels = Labels::of(data, [post]).await?;
     Ok(format!(
         "<header><nav aria-label=\"Thread\">{context}</nav><h1>Reply to {name}</h1></header>\
          <blockquote><p class=\"meta\">{author} · <a href=\"/posts/{id}\">{time}</a></p>{title}\
          {body}</blockquote>{form}",
         id = post.id,
         name = escape(&super::parts::author_name(&post.author)),
-        author = author_html(data, &post.author),
+        author = author_html(data, &post.author, &labels),
         time = time_html(post.published_at),
         body = body_html(post),
         form = section(data, post, viewer, "Your reply", locked, filled),

@@ -7,7 +7,7 @@ use axum::extract::Path;
 use super::{
     escape,
     layout::{page, Page},
-    parts::{post_item, tag_path},
+    parts::{post_item, tag_path, Labels},
 };
 use crate::{
     error::{Error, Result},
@@ -27,9 +27,10 @@ pub async fn tag_page(data: Data<AppState>, Path(tag): Path<String>) -> Result<P
     }
     let tag = tag.to_lowercase();
     let posts = data.db.visible_with_hashtag(&tag, TAG_LIMIT).await?;
+    let labels = Labels::of(&data, &posts).await?;
     let items: String = posts
         .iter()
-        .map(|post| post_item(&data, post, None))
+        .map(|post| post_item(&data, post, None, &labels))
         .collect();
     let list = if items.is_empty() {
         "<p>Nothing carries this tag yet.</p>".to_string()

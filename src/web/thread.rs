@@ -12,7 +12,7 @@ use super::{
     escape,
     parts::{
         author_html, body_html, edited_html, hashtags_html, pager_to, post_title, reactions_html,
-        time_html,
+        time_html, Labels,
     },
     posts::place_html,
     replies::{reply_section, takes_replies},
@@ -80,6 +80,7 @@ pub async fn thread_body(
         .chain(page.posts.iter().map(|reply| reply.id))
         .collect();
     let stats = data.db.post_stats(&ids).await?;
+    let labels = Labels::of(data, std::iter::once(post).chain(&page.posts)).await?;
     let locked = !takes_replies(Some(post));
     let own = stats.get(&post.id).copied().unwrap_or_default();
     let heading = match counts.public {
@@ -116,6 +117,7 @@ pub async fn thread_body(
             posts: &page.posts,
             stats: &stats,
             reply_links: viewer.may_write() && !locked,
+            labels: &labels,
         },
     );
     Ok(format!(
@@ -126,7 +128,7 @@ pub async fn thread_body(
         id = post.id,
         place = place_html(data, post).await?,
         title = escape(&post_title(post)),
-        author = author_html(data, &post.author),
+        author = author_html(data, &post.author, &labels),
         time = time_html(post.published_at),
         edited = edited_html(post, own.edits),
         reactions = reactions_html(&own),
