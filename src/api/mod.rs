@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`: thin handlers over `service`, authenticated by members' bearer
-//! tokens (`Authorization: Bearer rounds_...`). Bodies are read as JSON objects field by field,
-//! so that every wrong field is named in the 422 answer. Documented in `docs/api.md` and by the
-//! OpenAPI document at `/api/v1/openapi.json` ([`openapi`]).
+//! tokens (`Authorization: Bearer rounds_...`). Authentication is an argument of the handler
+//! (`MemberAuth`, or `ModeratorAuth` for moderation), and handlers return `Result`, an
+//! [`Error`] being answered as its own `IntoResponse` says. Bodies are read as JSON objects field
+//! by field, so that every wrong field is named in the 422 answer. Documented in `docs/api.md`
+//! and by the OpenAPI document at `/api/v1/openapi.json` ([`openapi`]).
 
 mod forums;
 mod moderation;
@@ -12,7 +14,8 @@ mod tokens;
 use activitypub_federation::config::Data;
 use axum::{
     body::Bytes,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    extract::FromRequestParts,
+    http::{header, request::Parts, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get, patch, post},
     Json, Router,
@@ -47,24 +50,39 @@ pub fn router() -> Router {
         .merge(moderation::router())
 }
 
-/// The member the request's bearer token belongs to, or a 401 that says how to authenticate.
-async fn member(data: &Data<AppState>, headers: &HeaderMap) -> Result<LocalActor, Response> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    members::authenticate(&data.db, authorization)
-        .await
-        .map_err(|err| {
-            let unauthorized = matches!(err, Error::Unauthorized(_));
-            let mut response = err.into_response();
-            if unauthorized {
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"rounds\""),
-                );
+/// The member the request's bearer token belongs to, as a handler argument. Without a valid
+/// token the handler is not called: the rejection is a 401 that says how to authenticate.
+///
+/// Handlers take it after their `Path` and `Query` and before the body, so that a malformed path
+/// is answered as before the token is looked at, and the body is read only for a member.
+struct MemberAuth(LocalActor);
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberAuth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let data = Data::<AppState>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        match members::authenticate(&data.db, authorization).await {
+            Ok(member) => Ok(MemberAuth(member)),
+            Err(err) => {
+                let unauthorized = matches!(err, Error::Unauthorized(_));
+                let mut response = err.into_response();
+                if unauthorized {
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Bearer realm=\"rounds\""),
+                    );
+                }
+                Err(response)
             }
-            response
-        })
+        }
+    }
 }
 
 /// The request body as a JSON object: 400 if it is not one.
@@ -144,4 +162,12 @@ fn created(id: &str, url: &str) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+/// A post number from the path; 404 when it is not one.
+fn post_number(text: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Error::NotFound)
 }

@@ -7,15 +7,15 @@ use activitypub_federation::config::Data;
 use axum::{
     body::Bytes,
     extract::Path,
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use super::{created, json_object, member, string_field};
+use super::{created, json_object, post_number, string_field, MemberAuth};
 use crate::{
-    error::{Error, FieldError, Result},
+    error::{FieldError, Result},
     service::{
         post_rules::Draft,
         publishing::{self, Place},
@@ -67,95 +67,82 @@ fn draft_from(input: &Map<String, Value>) -> Draft {
 
 async fn publish_at(
     data: Data<AppState>,
-    headers: HeaderMap,
+    MemberAuth(member): MemberAuth,
     place: Place<'_>,
     body: Bytes,
-) -> Response {
-    let member = match member(&data, &headers).await {
-        Ok(member) => member,
-        Err(response) => return response,
-    };
-    let result = async {
-        let draft = draft_from(&json_object(&body)?);
-        let published = publishing::publish(&data, &member, place, &draft).await?;
-        Ok(created(published.id.as_str(), published.id.as_str()))
-    }
-    .await;
-    result.unwrap_or_else(|err: Error| err.into_response())
+) -> Result<Response> {
+    let draft = draft_from(&json_object(&body)?);
+    let published = publishing::publish(&data, &member, place, &draft).await?;
+    Ok(created(published.id.as_str(), published.id.as_str()))
 }
 
 /// `POST /api/v1/forums/{name}/threads`
 pub async fn create_thread(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(name): Path<String>,
+    member: MemberAuth,
     body: Bytes,
-) -> Response {
-    publish_at(data, headers, Place::Forum(&name), body).await
+) -> Result<Response> {
+    publish_at(data, member, Place::Forum(&name), body).await
 }
 
-/// `POST /api/v1/posts/{id}/replies`
+/// `POST /api/v1/posts/{id}/replies`. The post number is read before the token: a path that
+/// names no post is 404 whoever asks.
 pub async fn create_reply(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    member: Result<MemberAuth, Response>,
     body: Bytes,
 ) -> Response {
-    match post_number(&id) {
-        Ok(id) => publish_at(data, headers, Place::ReplyTo(id), body).await,
-        Err(err) => err.into_response(),
+    let id = match post_number(&id) {
+        Ok(id) => id,
+        Err(err) => return err.into_response(),
+    };
+    match member {
+        Ok(member) => publish_at(data, member, Place::ReplyTo(id), body)
+            .await
+            .into_response(),
+        Err(rejection) => rejection,
     }
 }
 
 /// `POST /api/v1/journal`
-pub async fn create_article(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    publish_at(data, headers, Place::Journal, body).await
+pub async fn create_article(
+    data: Data<AppState>,
+    member: MemberAuth,
+    body: Bytes,
+) -> Result<Response> {
+    publish_at(data, member, Place::Journal, body).await
 }
 
 /// `POST /api/v1/webinars`
-pub async fn create_event(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    publish_at(data, headers, Place::Webinars, body).await
+pub async fn create_event(
+    data: Data<AppState>,
+    member: MemberAuth,
+    body: Bytes,
+) -> Result<Response> {
+    publish_at(data, member, Place::Webinars, body).await
 }
 
 /// `PATCH /api/v1/posts/{id}`: the fields given replace the post's; 200 with `{id, url}`.
 pub async fn update(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    MemberAuth(member): MemberAuth,
     body: Bytes,
-) -> Response {
-    let member = match member(&data, &headers).await {
-        Ok(member) => member,
-        Err(response) => return response,
-    };
-    let result = async {
-        let id = post_number(&id)?;
-        let changes = draft_from(&json_object(&body)?);
-        let edited = publishing::edit(&data, &member, id, changes).await?;
-        Ok(Json(serde_json::json!({ "id": edited.id, "url": edited.id })).into_response())
-    }
-    .await;
-    result.unwrap_or_else(|err: Error| err.into_response())
+) -> Result<Json<Value>> {
+    let id = post_number(&id)?;
+    let changes = draft_from(&json_object(&body)?);
+    let edited = publishing::edit(&data, &member, id, changes).await?;
+    Ok(Json(json!({ "id": edited.id, "url": edited.id })))
 }
 
 /// `DELETE /api/v1/posts/{id}`: 204.
-pub async fn delete(data: Data<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let member = match member(&data, &headers).await {
-        Ok(member) => member,
-        Err(response) => return response,
-    };
-    let result = async {
-        publishing::delete(&data, &member, post_number(&id)?).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    }
-    .await;
-    result.unwrap_or_else(|err: Error| err.into_response())
-}
-
-/// A post number from the path; 404 when it is not one.
-fn post_number(text: &str) -> Result<i64> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(Error::NotFound)
+pub async fn delete(
+    data: Data<AppState>,
+    Path(id): Path<String>,
+    MemberAuth(member): MemberAuth,
+) -> Result<StatusCode> {
+    publishing::delete(&data, &member, post_number(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -92,9 +92,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Libraries that log the text they handle at debug or trace level (the HTML parser under the
+/// sanitizer logs every run of characters): held at `warn` whatever `RUST_LOG` says, because
+/// that text is people's health conversations.
+const TEXT_LOGGING_CRATES: [&str; 4] = ["html5ever", "markup5ever", "ammonia", "pulldown_cmark"];
+
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("rounds=info,warn"));
+    for target in TEXT_LOGGING_CRATES {
+        if let Ok(directive) = format!("{target}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

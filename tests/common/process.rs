@@ -45,6 +45,29 @@ pub async fn start_server(
     database_url: &str,
     extra_env: &[(&str, &str)],
 ) -> Server {
+    start_server_with_output(
+        domain_port,
+        bind_port,
+        database_url,
+        extra_env,
+        Stdio::null(),
+        Stdio::null(),
+    )
+    .await
+}
+
+/// The metrics token of the processes started here.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
+/// [`start_server`], with the process's standard output and error going where the caller says.
+pub async fn start_server_with_output(
+    domain_port: u16,
+    bind_port: u16,
+    database_url: &str,
+    extra_env: &[(&str, &str)],
+    stdout: Stdio,
+    stderr: Stdio,
+) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
     command
         .arg("serve")
@@ -54,9 +77,9 @@ pub async fn start_server(
         .env("ROUNDS_INSECURE_FEDERATION", "true")
         .env("ROUNDS_DELIVERY_FIRST_RETRY_SECONDS", "1")
         .env("ROUNDS_DELIVERY_LEASE_SECONDS", "3")
-        .env("ROUNDS_METRICS_TOKEN", "test-metrics-token-0123456789")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .env("ROUNDS_METRICS_TOKEN", METRICS_TOKEN)
+        .stdout(stdout)
+        .stderr(stderr);
     for (name, value) in extra_env {
         command.env(name, value);
     }

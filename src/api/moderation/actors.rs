@@ -4,18 +4,12 @@
 //! (`@user@instance`, looked up by WebFinger when unknown) or a member's name.
 
 use activitypub_federation::config::Data;
-use axum::{
-    body::Bytes,
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
-};
-use serde_json::json;
+use axum::{body::Bytes, http::StatusCode, Json};
+use serde_json::{json, Value};
 
-use super::{check, moderator, respond, text_field, time};
+use super::{time, Fields, ModeratorAuth};
 use crate::{
-    api::{bool_field, json_object, required_string, string_field},
-    error::{Error, FieldError},
+    error::{Error, Result},
     service::moderation::{
         bans::{self, BanRequest},
         console,
@@ -26,152 +20,116 @@ use crate::{
 };
 
 /// `GET /api/v1/moderation/bans`: the bans in force, newest first.
-pub async fn bans(data: Data<AppState>, headers: HeaderMap) -> Response {
-    let _moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let bans = console::bans(&data).await?;
-        Ok(Json(json!({
-            "bans": bans.iter().map(|line| json!({
-                "id": line.ban.id,
-                "actor": line.ban.actor_ap_id,
-                "forum": line.forum,
-                "reason": line.ban.reason,
-                "expires_at": line.ban.expires_at.map(time),
-                "created_at": time(line.ban.created_at),
-            })).collect::<Vec<_>>()
-        }))
-        .into_response())
-    }
-    .await;
-    respond(result)
+pub async fn bans(data: Data<AppState>, _: ModeratorAuth) -> Result<Json<Value>> {
+    let bans = console::bans(&data).await?;
+    Ok(Json(json!({
+        "bans": bans.iter().map(|line| json!({
+            "id": line.ban.id,
+            "actor": line.ban.actor_ap_id,
+            "forum": line.forum,
+            "reason": line.ban.reason,
+            "expires_at": line.ban.expires_at.map(time),
+            "created_at": time(line.ban.created_at),
+        })).collect::<Vec<_>>()
+    })))
 }
 
 /// `POST /api/v1/moderation/bans {actor, forum?, reason, expires_at?, remove_content?}`: 201
 /// with the ban's id.
-pub async fn ban(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let actor = required_string(&input, "actor", &mut problems);
-        let forum = string_field(&input, "forum", &mut problems).filter(|f| !f.is_empty());
-        let reason = text_field(&input, "reason", &mut problems);
-        let expires_at = string_field(&input, "expires_at", &mut problems);
-        let remove_content = bool_field(&input, "remove_content", &mut problems);
-        // Wrong types stop here; the values (actor, forum, reason, expires_at) are checked
-        // together by the service, which names each wrong one.
-        if !problems.is_empty() {
-            if reason.is_empty() && !problems.iter().any(|p| p.field == "reason") {
-                problems.push(FieldError::new("reason", "is required"));
-            }
-            return Err(Error::Invalid(problems));
+pub async fn ban(
+    data: Data<AppState>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>)> {
+    let mut fields = Fields::of(&body)?;
+    let actor = fields.required_string("actor");
+    let forum = fields.string("forum").filter(|f| !f.is_empty());
+    let reason = fields.text("reason");
+    let expires_at = fields.string("expires_at");
+    let remove_content = fields.bool("remove_content");
+    // Wrong types stop here; the values (actor, forum, reason, expires_at) are checked
+    // together by the service, which names each wrong one.
+    if !fields.problems.is_empty() {
+        if reason.is_empty() {
+            fields.note("reason", "is required");
         }
-        let request = BanRequest {
-            actor,
-            forum,
-            reason,
-            expires_at,
-            remove_content: remove_content.unwrap_or(false),
-        };
-        let id = bans::ban(&data, &moderator, &request).await?;
-        Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+        fields.check()?;
     }
-    .await;
-    respond(result)
+    let request = BanRequest {
+        actor,
+        forum,
+        reason,
+        expires_at,
+        remove_content: remove_content.unwrap_or(false),
+    };
+    let id = bans::ban(&data, &moderator, &request).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
 /// `POST /api/v1/moderation/bans/lift {actor, forum?, reason?}`: 404 if there was no such ban.
-pub async fn lift_ban(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let actor = required_string(&input, "actor", &mut problems);
-        let forum = string_field(&input, "forum", &mut problems).filter(|f| !f.is_empty());
-        let reason = text_field(&input, "reason", &mut problems);
-        // An unknown forum is a wrong field, not a missing ban.
-        if let Some(name) = forum.as_deref() {
-            if let Err(Error::NotFound) = conversation_owner(&data, name).await {
-                problems.push(FieldError::new("forum", "no such forum"));
-            }
+pub async fn lift_ban(
+    data: Data<AppState>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let actor = fields.required_string("actor");
+    let forum = fields.string("forum").filter(|f| !f.is_empty());
+    let reason = fields.text("reason");
+    // An unknown forum is a wrong field, not a missing ban.
+    if let Some(name) = forum.as_deref() {
+        if let Err(Error::NotFound) = conversation_owner(&data, name).await {
+            fields.note("forum", "no such forum");
         }
-        check(problems)?;
-        bans::unban(&data, &moderator, &actor, forum.as_deref(), &reason).await?;
-        Ok(Json(json!({ "actor": actor, "forum": forum, "lifted": true })).into_response())
     }
-    .await;
-    respond(result)
+    fields.check()?;
+    bans::unban(&data, &moderator, &actor, forum.as_deref(), &reason).await?;
+    Ok(Json(
+        json!({ "actor": actor, "forum": forum, "lifted": true }),
+    ))
 }
 
 /// `GET /api/v1/moderation/labels`: every participant label, by actor id.
-pub async fn labels(data: Data<AppState>, headers: HeaderMap) -> Response {
-    let _moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let labels = labels::list(&data).await?;
-        Ok(Json(json!({
-            "labels": labels.iter().map(|(actor, label)| json!({
-                "actor": actor, "label": label,
-            })).collect::<Vec<_>>()
-        }))
-        .into_response())
-    }
-    .await;
-    respond(result)
+pub async fn labels(data: Data<AppState>, _: ModeratorAuth) -> Result<Json<Value>> {
+    let labels = labels::list(&data).await?;
+    Ok(Json(json!({
+        "labels": labels.iter().map(|(actor, label)| json!({
+            "actor": actor, "label": label,
+        })).collect::<Vec<_>>()
+    })))
 }
 
 /// `PUT /api/v1/moderation/labels {actor, label, reason?}`: sets (or replaces) a label.
-pub async fn label(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let actor = required_string(&input, "actor", &mut problems);
-        let label = required_string(&input, "label", &mut problems);
-        let reason = text_field(&input, "reason", &mut problems);
-        if !label.is_empty() && !labels::LABELS.contains(&label.as_str()) {
-            problems.push(FieldError::new(
-                "label",
-                format!("must be one of {}", labels::LABELS.join(", ")),
-            ));
-        }
-        check(problems)?;
-        let actor = labels::set_label(&data, &moderator, &actor, Some(&label), &reason).await?;
-        Ok(Json(json!({ "actor": actor, "label": label })).into_response())
+pub async fn label(
+    data: Data<AppState>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let actor = fields.required_string("actor");
+    let label = fields.required_string("label");
+    let reason = fields.text("reason");
+    if !label.is_empty() && !labels::LABELS.contains(&label.as_str()) {
+        fields.note(
+            "label",
+            format!("must be one of {}", labels::LABELS.join(", ")),
+        );
     }
-    .await;
-    respond(result)
+    fields.check()?;
+    let actor = labels::set_label(&data, &moderator, &actor, Some(&label), &reason).await?;
+    Ok(Json(json!({ "actor": actor, "label": label })))
 }
 
 /// `POST /api/v1/moderation/labels/withdraw {actor, reason?}`: 404 if the actor had none.
-pub async fn withdraw_label(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let actor = required_string(&input, "actor", &mut problems);
-        let reason = text_field(&input, "reason", &mut problems);
-        check(problems)?;
-        let actor = labels::set_label(&data, &moderator, &actor, None, &reason).await?;
-        Ok(Json(json!({ "actor": actor, "label": null })).into_response())
-    }
-    .await;
-    respond(result)
+pub async fn withdraw_label(
+    data: Data<AppState>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let actor = fields.required_string("actor");
+    let reason = fields.text("reason");
+    fields.check()?;
+    let actor = labels::set_label(&data, &moderator, &actor, None, &reason).await?;
+    Ok(Json(json!({ "actor": actor, "label": null })))
 }

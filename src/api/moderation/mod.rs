@@ -21,21 +21,20 @@ use policies::{add_word, policy, remove_word, set_policy, words};
 use posts::{approve, deliveries, lock, queue, reject, remove, report_post, restore, unlock};
 use reports::{reports, resolve};
 
-use activitypub_federation::config::Data;
 use axum::{
     body::Bytes,
-    http::HeaderMap,
+    extract::FromRequestParts,
+    http::request::Parts,
     response::{IntoResponse, Response},
     routing::{delete, get, post, put},
     Router,
 };
 use serde_json::{Map, Value};
 
-use super::{json_object, member, string_field};
+use super::{bool_field, json_object, required_string, string_field, MemberAuth};
 use crate::{
     error::{Error, FieldError, Result},
     service::moderation::Moderator,
-    state::AppState,
 };
 
 /// The moderation routes, and members' reports of posts.
@@ -74,76 +73,122 @@ pub fn router() -> Router {
 /// The longest reason or note kept with a decision.
 pub const MAX_REASON: usize = 2_000;
 
-/// The moderator the bearer token belongs to: 401 without a valid token, 403 for a member who
-/// is not a moderator or an admin.
-async fn moderator(data: &Data<AppState>, headers: &HeaderMap) -> Result<Moderator, Response> {
-    let member = member(data, headers).await?;
-    Moderator::of(&member).map_err(IntoResponse::into_response)
-}
+/// The moderator the bearer token belongs to, as a handler argument (placed as [`MemberAuth`]
+/// is): the rejection is a 401 without a valid token, a 403 for a member who is not a moderator
+/// or an admin.
+struct ModeratorAuth(Moderator);
 
-/// The body as a JSON object; an empty body is an empty object (for calls whose fields are all
-/// optional).
-fn optional_object(body: &Bytes) -> Result<Map<String, Value>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(Map::new())
-    } else {
-        json_object(body)
+impl<S: Send + Sync> FromRequestParts<S> for ModeratorAuth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let MemberAuth(member) = MemberAuth::from_request_parts(parts, state).await?;
+        Moderator::of(&member)
+            .map(ModeratorAuth)
+            .map_err(IntoResponse::into_response)
     }
 }
 
-/// An optional free-text field (a reason, a note), trimmed; empty if absent.
-fn text_field(
-    input: &Map<String, Value>,
-    field: &'static str,
-    problems: &mut Vec<FieldError>,
-) -> String {
-    let text = string_field(input, field, problems).unwrap_or_default();
-    let text = text.trim();
-    if text.chars().count() > MAX_REASON {
-        problems.push(FieldError::new(
-            field,
-            format!("at most {MAX_REASON} characters"),
-        ));
-    }
-    text.to_string()
+/// A request body read field by field: each field of the wrong type, missing or out of bounds is
+/// noted, and [`Fields::check`] answers 422 naming them all.
+struct Fields {
+    input: Map<String, Value>,
+    problems: Vec<FieldError>,
 }
 
-/// A free-text field that must say something.
-fn required_text(
-    input: &Map<String, Value>,
-    field: &'static str,
-    problems: &mut Vec<FieldError>,
-) -> String {
-    let text = text_field(input, field, problems);
-    if text.is_empty() && !problems.iter().any(|problem| problem.field == field) {
-        problems.push(FieldError::new(field, "is required"));
+impl Fields {
+    /// The body, which must be a JSON object.
+    fn of(body: &Bytes) -> Result<Fields> {
+        Ok(Fields::new(json_object(body)?))
     }
-    text
+
+    /// The body as a JSON object; an empty body is an empty object (for calls whose fields are
+    /// all optional).
+    fn optional(body: &Bytes) -> Result<Fields> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            Ok(Fields::new(Map::new()))
+        } else {
+            Fields::of(body)
+        }
+    }
+
+    fn new(input: Map<String, Value>) -> Fields {
+        Fields {
+            input,
+            problems: Vec::new(),
+        }
+    }
+
+    /// A string field: `None` if absent or null.
+    fn string(&mut self, field: &'static str) -> Option<String> {
+        string_field(&self.input, field, &mut self.problems)
+    }
+
+    /// A string field that must be there (it may be empty).
+    fn required_string(&mut self, field: &'static str) -> String {
+        required_string(&self.input, field, &mut self.problems)
+    }
+
+    /// A boolean field: `None` if absent or null.
+    fn bool(&mut self, field: &'static str) -> Option<bool> {
+        bool_field(&self.input, field, &mut self.problems)
+    }
+
+    /// An optional free-text field (a reason, a note), trimmed; empty if absent.
+    fn text(&mut self, field: &'static str) -> String {
+        let text = self.string(field).unwrap_or_default();
+        let text = text.trim();
+        if text.chars().count() > MAX_REASON {
+            self.note(field, format!("at most {MAX_REASON} characters"));
+        }
+        text.to_string()
+    }
+
+    /// A free-text field that must say something.
+    fn required_text(&mut self, field: &'static str) -> String {
+        let text = self.text(field);
+        if text.is_empty() {
+            self.note(field, "is required");
+        }
+        text
+    }
+
+    /// Notes a problem with `field`, unless one is already noted.
+    fn note(&mut self, field: &'static str, message: impl Into<String>) {
+        if !self.problems.iter().any(|problem| problem.field == field) {
+            self.problems.push(FieldError::new(field, message));
+        }
+    }
+
+    /// 422 naming every problem noted, if there is any.
+    fn check(self) -> Result<()> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.problems))
+        }
+    }
+
+    /// 422 naming every problem noted, if there is any; else `value`, a value parsed from the
+    /// fields (`None` only when its problem is noted).
+    fn checked<T>(self, value: Option<T>) -> Result<T> {
+        match value {
+            Some(value) if self.problems.is_empty() => Ok(value),
+            _ => Err(Error::Invalid(self.problems)),
+        }
+    }
 }
 
-/// 422 naming every problem found, if there is any.
-fn check(problems: Vec<FieldError>) -> Result<()> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid(problems))
-    }
-}
-
-/// A post number from the path; 404 when it is not one.
-fn post_number(text: &str) -> Result<i64> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(Error::NotFound)
+/// The body of the calls that take only `{reason?}` (the body may be empty): the reason,
+/// trimmed, or empty.
+fn optional_reason(body: &Bytes) -> Result<String> {
+    let mut fields = Fields::optional(body)?;
+    let reason = fields.text("reason");
+    fields.check()?;
+    Ok(reason)
 }
 
 /// A Unix-ms time as RFC 3339.
 fn time(millis: i64) -> String {
     crate::web::rfc3339(millis)
-}
-
-/// The answer for a handler's result.
-fn respond(result: Result<Response>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
 }

@@ -3,19 +3,12 @@
 //! that hold any reply containing them (`GET words`, `POST words`, `DELETE words/{word}`).
 
 use activitypub_federation::config::Data;
-use axum::{
-    body::Bytes,
-    extract::Path,
-    http::HeaderMap,
-    response::{IntoResponse, Response},
-    Json,
-};
-use serde_json::json;
+use axum::{body::Bytes, extract::Path, Json};
+use serde_json::{json, Value};
 
-use super::{check, moderator, respond, text_field};
+use super::{Fields, ModeratorAuth};
 use crate::{
-    api::{json_object, required_string},
-    error::Error,
+    error::{Error, Result},
     service::moderation::{console, holds},
     state::AppState,
 };
@@ -23,93 +16,59 @@ use crate::{
 /// `GET /api/v1/moderation/policies/{name}`: `{owner, policy}`.
 pub async fn policy(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(name): Path<String>,
-) -> Response {
-    let _moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let policy = console::reply_policy_of(&data, &name).await?;
-        Ok(Json(json!({ "owner": name, "policy": policy.as_str() })).into_response())
-    }
-    .await;
-    respond(result)
+    _: ModeratorAuth,
+) -> Result<Json<Value>> {
+    let policy = console::reply_policy_of(&data, &name).await?;
+    Ok(Json(json!({ "owner": name, "policy": policy.as_str() })))
 }
 
 /// `PUT /api/v1/moderation/policies/{name} {policy, reason?}`
 pub async fn set_policy(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(name): Path<String>,
+    ModeratorAuth(moderator): ModeratorAuth,
     body: Bytes,
-) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let policy = required_string(&input, "policy", &mut problems);
-        let reason = text_field(&input, "reason", &mut problems);
-        check(problems)?;
-        let policy = holds::set_reply_policy(&data, &moderator, &name, &policy, &reason).await?;
-        Ok(Json(json!({ "owner": name, "policy": policy.as_str() })).into_response())
-    }
-    .await;
-    respond(result)
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let policy = fields.required_string("policy");
+    let reason = fields.text("reason");
+    fields.check()?;
+    let policy = holds::set_reply_policy(&data, &moderator, &name, &policy, &reason).await?;
+    Ok(Json(json!({ "owner": name, "policy": policy.as_str() })))
 }
 
 /// `GET /api/v1/moderation/words`: `{words}`, in order.
-pub async fn words(data: Data<AppState>, headers: HeaderMap) -> Response {
-    let _moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let words = console::screening_words(&data).await?;
-        Ok(Json(json!({ "words": words })).into_response())
-    }
-    .await;
-    respond(result)
+pub async fn words(data: Data<AppState>, _: ModeratorAuth) -> Result<Json<Value>> {
+    let words = console::screening_words(&data).await?;
+    Ok(Json(json!({ "words": words })))
 }
 
 /// `POST /api/v1/moderation/words {word}`: `{word, added}` (`added` false if it was listed).
-pub async fn add_word(data: Data<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let word = required_string(&input, "word", &mut problems);
-        check(problems)?;
-        let added = holds::set_screening_word(&data, &moderator, &word, true).await?;
-        Ok(Json(json!({ "word": word.trim().to_lowercase(), "added": added })).into_response())
-    }
-    .await;
-    respond(result)
+pub async fn add_word(
+    data: Data<AppState>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let word = fields.required_string("word");
+    fields.check()?;
+    let added = holds::set_screening_word(&data, &moderator, &word, true).await?;
+    Ok(Json(
+        json!({ "word": word.trim().to_lowercase(), "added": added }),
+    ))
 }
 
 /// `DELETE /api/v1/moderation/words/{word}`: 404 if it was not listed.
 pub async fn remove_word(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(word): Path<String>,
-) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        if !holds::set_screening_word(&data, &moderator, &word, false).await? {
-            return Err(Error::NotFound);
-        }
-        Ok(Json(json!({ "word": word.trim().to_lowercase(), "removed": true })).into_response())
+    ModeratorAuth(moderator): ModeratorAuth,
+) -> Result<Json<Value>> {
+    if !holds::set_screening_word(&data, &moderator, &word, false).await? {
+        return Err(Error::NotFound);
     }
-    .await;
-    respond(result)
+    Ok(Json(
+        json!({ "word": word.trim().to_lowercase(), "removed": true }),
+    ))
 }

@@ -8,17 +8,15 @@ use activitypub_federation::config::Data;
 use axum::{
     body::Bytes,
     extract::{Path, Query},
-    http::HeaderMap,
-    response::{IntoResponse, Response},
     Json,
 };
 use serde_json::{json, Value};
 
-use super::{check, moderator, post_number, required_text, respond, text_field, time};
+use super::{time, Fields, ModeratorAuth};
 use crate::{
-    api::{bool_field, json_object},
+    api::post_number,
     db::moderation_records::Report,
-    error::{Error, FieldError},
+    error::{Error, FieldError, Result},
     service::moderation::reports,
     state::AppState,
 };
@@ -43,53 +41,37 @@ fn report_json(report: &Report) -> Value {
 /// default), resolved ones newest first.
 pub async fn reports(
     data: Data<AppState>,
-    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let _moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let state = query.get("state").map_or("open", String::as_str);
-        if !matches!(state, "open" | "resolved") {
-            return Err(Error::Invalid(vec![FieldError::new(
-                "state",
-                "must be open or resolved",
-            )]));
-        }
-        let reports = reports::list(&data, state).await?;
-        Ok(
-            Json(json!({ "reports": reports.iter().map(report_json).collect::<Vec<_>>() }))
-                .into_response(),
-        )
+    _: ModeratorAuth,
+) -> Result<Json<Value>> {
+    let state = query.get("state").map_or("open", String::as_str);
+    if !matches!(state, "open" | "resolved") {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "state",
+            "must be open or resolved",
+        )]));
     }
-    .await;
-    respond(result)
+    let reports = reports::list(&data, state).await?;
+    Ok(Json(
+        json!({ "reports": reports.iter().map(report_json).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `POST /api/v1/moderation/reports/{id}/resolve {action, note?, forward?}`
 pub async fn resolve(
     data: Data<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    ModeratorAuth(moderator): ModeratorAuth,
     body: Bytes,
-) -> Response {
-    let moderator = match moderator(&data, &headers).await {
-        Ok(moderator) => moderator,
-        Err(response) => return response,
-    };
-    let result = async {
-        let id = post_number(&id)?;
-        let input = json_object(&body)?;
-        let mut problems = Vec::new();
-        let action = required_text(&input, "action", &mut problems);
-        let note = text_field(&input, "note", &mut problems);
-        let forward = bool_field(&input, "forward", &mut problems).unwrap_or(false);
-        check(problems)?;
-        reports::resolve(&data, &moderator, id, &action, &note, forward).await?;
-        Ok(Json(json!({ "id": id, "state": "resolved", "forwarded": forward })).into_response())
-    }
-    .await;
-    respond(result)
+) -> Result<Json<Value>> {
+    let id = post_number(&id)?;
+    let mut fields = Fields::of(&body)?;
+    let action = fields.required_text("action");
+    let note = fields.text("note");
+    let forward = fields.bool("forward").unwrap_or(false);
+    fields.check()?;
+    reports::resolve(&data, &moderator, id, &action, &note, forward).await?;
+    Ok(Json(
+        json!({ "id": id, "state": "resolved", "forwarded": forward }),
+    ))
 }
