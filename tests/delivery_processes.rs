@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::{
     eventually, follow, fresh_database,
     peer::Peer,
-    process::{delivered_by, free_port, start_server},
+    process::{delivered_by, free_port, rounds_command, start_server},
     test_config, TestDb,
 };
 use rounds::{app, service::profiles::update_profile, state::AppState};
@@ -191,21 +191,6 @@ async fn sigterm_finishes_in_flight_and_releases(db: TestDb) {
         statuses.iter().all(|s| s.claimed_by.is_none()),
         "{statuses:?}"
     );
-}
-
-/// Runs `rounds ARGS` against the database; returns (success, stdout).
-fn rounds_command(port: u16, database_url: &str, args: &[&str]) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rounds"))
-        .args(args)
-        .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
-        .env("ROUNDS_DATABASE_URL", database_url)
-        .env("ROUNDS_INSECURE_FEDERATION", "true")
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8(output.stdout).unwrap(),
-    )
 }
 
 async fn the_operator_sees_the_queue_from_the_command_line(db: TestDb) {

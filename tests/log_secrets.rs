@@ -6,29 +6,16 @@
 
 mod common;
 
-use std::{
-    fs::File,
-    process::{Command, Stdio},
-};
+use std::{fs::File, process::Stdio};
 
 use common::{eventually, follow, peer::Peer, process, signing, TestDb};
 use serde_json::json;
 
 /// `rounds ARGS` against `database_url` for `localhost:port`; its standard output.
 fn rounds_cli(database_url: &str, port: u16, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_rounds"))
-        .args(args)
-        .env("ROUNDS_DATABASE_URL", database_url)
-        .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
-        .env("ROUNDS_INSECURE_FEDERATION", "true")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    let (ok, output) = process::rounds_command(port, database_url, args);
+    assert!(ok, "{args:?} failed");
+    output
 }
 
 /// The value a response sets for cookie `name`.

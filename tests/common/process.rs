@@ -102,3 +102,18 @@ pub async fn delivered_by(bind_port: u16) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// Runs `rounds ARGS` for the domain `localhost:port` against the database; (success, stdout).
+pub fn rounds_command(port: u16, database_url: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_rounds"))
+        .args(args)
+        .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
+        .env("ROUNDS_DATABASE_URL", database_url)
+        .env("ROUNDS_INSECURE_FEDERATION", "true")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
