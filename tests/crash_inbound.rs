@@ -23,13 +23,24 @@ const REPLIES_EACH: usize = 60;
 async fn sigkill_during_an_inbound_burst_loses_nothing_acknowledged(db: TestDb) {
     let (database_url, _dir) = fresh_database(db).await;
     let port = free_port();
-    let (ok, _) = rounds_command(port, &database_url, &["user", "add", "ada", "--role", "author"]);
+    let (ok, _) = rounds_command(
+        port,
+        &database_url,
+        &["user", "add", "ada", "--role", "author"],
+    );
     assert!(ok);
     let (ok, published) = rounds_command(
         port,
         &database_url,
         &[
-            "publish", "--as", "ada", "thread", "--title", "Pain", "--body", "How is it?",
+            "publish",
+            "--as",
+            "ada",
+            "thread",
+            "--title",
+            "Pain",
+            "--body",
+            "How is it?",
         ],
     );
     assert!(ok);
