@@ -1,5 +1,6 @@
 //! The web pages people read in a browser (home, actors, posts, threads, tags), their feeds
-//! (Atom, iCalendar), members' login and account pages and their reply form; and `/metrics` for
+//! (Atom, iCalendar), members' login and account pages and their reply form, the moderators'
+//! console under `/mod` (`console/`), a forum's published moderation log; and `/metrics` for
 //! the operator's monitoring.
 //! One file per area; the router is here.
 //!
@@ -20,6 +21,7 @@ use axum::{
 pub mod account;
 pub mod actors;
 pub mod calendar;
+mod console;
 pub mod conversation;
 pub mod feeds;
 pub mod home;
@@ -56,6 +58,7 @@ pub fn router() -> Router {
         .route("/logout", post(account::log_out))
         .route("/account", get(account::account))
         .route("/account/tokens", post(account::make_token))
+        .merge(console::router())
 }
 
 /// Escapes text for HTML element content and attribute values.

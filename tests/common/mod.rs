@@ -8,6 +8,7 @@ pub mod mastodon_verify;
 pub mod peer;
 pub mod process;
 pub mod signing;
+pub mod webdriver;
 
 use std::time::Duration;
 
