@@ -18,9 +18,12 @@ fn help_lists_the_subcommands() {
     let dir = tempfile::tempdir().unwrap();
     let output = rounds(dir.path()).arg("--help").output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for subcommand in ["serve", "migrate", "user", "forum", "delivery"] {
+    for subcommand in [
+        "serve", "migrate", "user", "forum", "publish", "delivery", "mod",
+    ] {
         assert!(
-            help.contains(subcommand),
+            help.lines()
+                .any(|line| line.trim_start().starts_with(&format!("{subcommand} "))),
             "{subcommand} missing from:\n{help}"
         );
     }
@@ -282,6 +285,11 @@ fn moderators_work_from_the_command_line() {
     );
     assert!(fails(&["mod", "--as", "mo", "policy", "nowhere"]).contains("no forum named"));
 
+    let long = "x".repeat(2_001);
+    assert!(
+        fails(&["mod", "--as", "mo", "lock", &number, "--reason", &long])
+            .contains("at most 2000 characters")
+    );
     ok(&["mod", "--as", "mo", "lock", &number, "--reason", "heated"]);
     assert!(fails(&["mod", "--as", "mo", "lock", &number]).contains("already locked"));
     ok(&["mod", "--as", "mo", "unlock", &number]);

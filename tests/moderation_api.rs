@@ -327,7 +327,17 @@ async fn held_replies_wait_for_a_moderator(db: TestDb) {
         "held replies are not in the conversation"
     );
 
+    // A held reply is rejected, not removed: nobody else has it.
+    let remove = format!("/posts/{}/remove", item["id"]);
+    let (status, answer) = mo.post(&remove, json!({"reason": "spam"})).await;
+    assert_eq!(status, 409, "{answer}");
     let approve = format!("/queue/{}/approve", item["id"]);
+    let too_long = json!({"reason": "x".repeat(2_001)});
+    let (status, answer) = mo.post(&approve, too_long).await;
+    assert_eq!(
+        (status.as_u16(), field_names(&answer)),
+        (422, vec!["reason".to_string()])
+    );
     let (status, answer) = mo.post(&approve, json!({"reason": "kind words"})).await;
     assert_eq!(status, 200, "{answer}");
     assert!(in_context(&thread, &first["id"]).await);
@@ -729,10 +739,52 @@ async fn reports_and_labels(db: TestDb) {
     }
 }
 
+/// A forum's log is published and withdrawn through the API; only forums have one.
+async fn a_forums_log_is_published_through_the_api(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let mo = client(&rounds, "mo", Role::Moderator).await;
+    let setting = "/forums/community/public_log";
+    assert_eq!(
+        mo.get(setting).await,
+        json!({"forum": "community", "public": false})
+    );
+    let page = || async {
+        reqwest::get(rounds.url("/@community/log"))
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(page().await, 404);
+    let (status, answer) = mo.put(setting, json!({"public": true})).await;
+    assert_eq!(
+        (status.as_u16(), answer),
+        (200, json!({"forum": "community", "public": true}))
+    );
+    assert_eq!(page().await, 200);
+    let (status, answer) = mo.put(setting, json!({"public": "yes"})).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(field_names(&answer), ["public"]);
+    assert_eq!(mo.put(setting, json!({})).await.0, 422);
+    assert_eq!(
+        mo.put("/forums/journal/public_log", json!({"public": true}))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(mo.put(setting, json!({"public": false})).await.0, 200);
+    assert_eq!(page().await, 404);
+    let log = mo.get("/log?q=moderation%20log").await;
+    assert_eq!(
+        each(&log["entries"], "action"),
+        ["unpublish moderation log", "publish moderation log"]
+    );
+}
+
 both_databases!(
     only_moderators_and_admins_moderate,
     held_replies_wait_for_a_moderator,
     removal_and_locks_reach_other_servers,
     bans_and_instance_policies_refuse_activities,
     reports_and_labels,
+    a_forums_log_is_published_through_the_api,
 );

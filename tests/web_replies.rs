@@ -302,7 +302,8 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
     let followers_block = &html[at(&html, &format!("id=\"post-{followers}\""))..];
     assert!(followers_block.starts_with(&format!(
         "id=\"post-{followers}\" aria-label=\"Reply by Zoë\">\
-         <p class=\"private\"><strong>Followers only — not shown publicly</strong></p>"
+         <p class=\"private\"><strong>Followers only — not shown publicly</strong> · \
+         <a href=\"/mod/posts/{followers}\">Moderate</a></p>"
     )));
     assert!(followers_block.contains("Only for my followers."));
     assert_eq!(
@@ -317,6 +318,7 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
     assert!(held_block
         .contains("Held for moderation (first reply from zoe) — not shown publicly</strong>"));
     assert!(held_block.contains("Held words."));
+    assert!(held_block.contains(&format!("<a href=\"/mod/posts/{held}\">Moderate</a>")));
     let removed_block = &html[at(&html, &format!("id=\"post-{removed}\""))..];
     assert!(removed_block.contains("Removed by a moderator — not shown publicly</strong>"));
     assert!(removed_block.contains("Removed words."));

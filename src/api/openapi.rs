@@ -241,6 +241,7 @@ fn moderation_paths() -> Value {
     let owner = json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A forum, journal or webinars"});
     let word =
         json!({"name": "word", "in": "path", "required": true, "schema": {"type": "string"}});
+    let forum = json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A forum"});
     let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
     let optional = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
     let reason = json!({"$ref": "#/components/schemas/Reason"});
@@ -390,13 +391,22 @@ fn moderation_paths() -> Value {
                     "responses": ok("The words", object(json!({"words": {"type": "array", "items": {"type": "string"}}})), json!({}))},
             "post": {"summary": "Add a screening word (whole words, any case)",
                      "requestBody": body(json!({"type": "object", "required": ["word"], "properties": {"word": {"type": "string", "minLength": 1, "maxLength": 100}}})),
-                     "responses": ok("Added (added: false if it was listed)", object(json!({"word": {"type": "string"}, "added": {"type": "boolean"}})), invalid)}
+                     "responses": ok("Added (added: false if it was listed)", object(json!({"word": {"type": "string"}, "added": {"type": "boolean"}})), invalid.clone())}
         },
         "/api/v1/moderation/words/{word}": {"delete": {
             "summary": "Remove a screening word",
             "parameters": [word],
             "responses": ok("Removed", object(json!({"word": {"type": "string"}, "removed": {"type": "boolean"}})), not_found("Not listed"))
-        }}
+        }},
+        "/api/v1/moderation/forums/{name}/public_log": {
+            "get": {"summary": "Whether the forum publishes its moderation log at /@{name}/log",
+                    "parameters": [forum.clone()],
+                    "responses": ok("The setting", object(json!({"forum": {"type": "string"}, "public": {"type": "boolean"}})), not_found("No such forum"))},
+            "put": {"summary": "Publish the forum's moderation log at /@{name}/log (without moderators' names), or stop",
+                    "parameters": [forum],
+                    "requestBody": body(json!({"type": "object", "required": ["public"], "properties": {"public": {"type": "boolean"}}})),
+                    "responses": ok("Set", object(json!({"forum": {"type": "string"}, "public": {"type": "boolean"}})), merge(invalid, not_found("No such forum")))}
+        }
     })
 }
 
@@ -405,7 +415,7 @@ mod tests {
     use super::*;
 
     /// The API's paths and methods, as `super::super::router` serves them.
-    const OPERATIONS: [(&str, &str); 41] = [
+    const OPERATIONS: [(&str, &str); 43] = [
         ("/api/v1/forums", "post"),
         ("/api/v1/forums/{name}", "patch"),
         ("/api/v1/forums/{name}/threads", "post"),
@@ -447,6 +457,8 @@ mod tests {
         ("/api/v1/moderation/words", "get"),
         ("/api/v1/moderation/words", "post"),
         ("/api/v1/moderation/words/{word}", "delete"),
+        ("/api/v1/moderation/forums/{name}/public_log", "get"),
+        ("/api/v1/moderation/forums/{name}/public_log", "put"),
     ];
 
     #[test]

@@ -222,10 +222,9 @@ async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult
     let Ok(inbox) = Url::parse(&delivery.inbox) else {
         return SendResult::Undeliverable("inbox URL is unreadable".into());
     };
-    let scheme_ok = inbox.scheme() == "https"
-        || (inbox.scheme() == "http" && context.state.config.insecure_federation);
-    if !scheme_ok {
-        return SendResult::Undeliverable("inbox URL scheme refused".into());
+    let insecure = context.state.config.insecure_federation;
+    if let Some(reason) = crate::federation::urls::refusal(&inbox, insecure) {
+        return SendResult::Undeliverable(format!("inbox refused: {reason}"));
     }
     let key = match signing_key(context, delivery.signer_id).await {
         Ok(key) => key,

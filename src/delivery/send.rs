@@ -1,7 +1,11 @@
 //! One signed POST of a queued activity to one inbox, and what its answer means for the queue.
 //!
 //! The HTTP client is shared by every delivery of a process, so connections to an instance are
-//! reused from one delivery to the next. Response bodies are never read into logs or the
+//! reused from one delivery to the next. It is `federation::http_client`, the one fetches use:
+//! no redirects, bounded time, and (outside insecure mode) no host name that resolves to a
+//! loopback, private, link-local or multicast address. Since IP literals never reach a resolver,
+//! an inbox naming one (or carrying credentials, or another scheme) is refused here before any
+//! connection, in every mode, as activitypub_federation refuses them for fetches. Response bodies are never read into logs or the
 //! database: only the status code is kept.
 
 use std::time::{Duration, SystemTime};
@@ -45,6 +49,9 @@ pub async fn post_activity(
     body: Bytes,
     digest: &str,
 ) -> SendResult {
+    if let Some(reason) = crate::federation::urls::refusal(inbox, true) {
+        return SendResult::Undeliverable(format!("inbox refused: {reason}"));
+    }
     let signed = match sign_post(key, inbox, digest, SystemTime::now()) {
         Ok(signed) => signed,
         Err(err) => return SendResult::Undeliverable(err.to_string()),
@@ -65,7 +72,7 @@ pub async fn post_activity(
         Ok(response) => response,
         Err(err) => {
             return SendResult::Retry {
-                status: network_reason(&err).into(),
+                status: crate::federation::urls::network_failure(&err).into(),
                 retry_after: None,
             }
         }
@@ -110,16 +117,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or_default())
-}
-
-fn network_reason(err: &reqwest::Error) -> &'static str {
-    if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "could not connect"
-    } else {
-        "request failed"
-    }
 }
 
 #[cfg(test)]

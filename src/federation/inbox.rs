@@ -1,8 +1,8 @@
 //! The inboxes (per actor and shared): every inbound activity passes here.
 //!
 //! Order of checks, cheapest first: body size (413), a signature over the request target,
-//! digest and a current date (401), JSON (400), id and actor on one instance and not ours
-//! (400), the instance federates with us and the actor is not banned (403), the actor and its
+//! digest and a current date (401), JSON (400), id and actor acceptable URLs (`urls`: http(s),
+//! a domain, no credentials, not too long), on one instance and not ours (400), the instance federates with us and the actor is not banned (403), the actor and its
 //! instance are within their rate limits (429), the signing key belongs to the actor (401), then
 //! activitypub_federation verifies the
 //! digest and the signature itself (401), the activity's own rules run, and its effect is
@@ -29,6 +29,7 @@ use super::{
     activities::InboxActivity,
     objects::{remote_actor::ApubRemoteActor, url_in},
     signatures::check_signed_post,
+    urls,
 };
 use crate::{
     delivery,
@@ -121,8 +122,17 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
     received
 }
 
-/// The activity and its actor are on one instance (host and port), and it is not ours.
+/// The activity and its actor are acceptable URLs on one instance (host and port), and it is
+/// not ours.
 fn check_origin(data: &Data<AppState>, id: &Url, actor: &Url) -> Result<()> {
+    let allow_http = data.config.insecure_federation;
+    for url in [actor, id] {
+        if let Some(reason) = urls::refusal(url, allow_http) {
+            return Err(Error::BadRequest(format!(
+                "activity id or actor refused: {reason}"
+            )));
+        }
+    }
     let instance = instance_of(actor);
     if instance.is_none() || instance != instance_of(id) {
         return Err(Error::BadRequest(

@@ -1,7 +1,7 @@
 //! Federation: how Rounds speaks ActivityPub. `objects/` and `activities/` hold the wire
 //! formats and their rules, `inbox` receives, `routes` serves actors and collections,
 //! `discovery` serves WebFinger, host-meta and NodeInfo, `signatures` adds the checks the
-//! library leaves to us.
+//! library leaves to us, `urls` says which remote URLs are acceptable at all.
 //!
 //! Architecture invariant: every remote object is verified (id and actor on one instance, the
 //! signing key owned by the actor) before anything from it is stored.
@@ -13,6 +13,7 @@ pub mod objects;
 pub mod post_routes;
 pub mod routes;
 pub mod signatures;
+pub mod urls;
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! The inbound checks Rounds adds to activitypub_federation's signature verification:
 //! a signature must be present and must sign `(request-target)`, `digest` and a date (the `Date`
 //! header or `(created)`), and that date must be within one hour of now in either direction
-//! (the library alone accepts dates far in the future).
+//! (the library alone accepts dates far in the future). An `expires` parameter (hs2019,
+//! `(expires)`) that has passed is refused too.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,6 +20,7 @@ pub struct SignatureParams {
     /// The signed header names, lower-case.
     pub headers: Vec<String>,
     pub created: Option<i64>,
+    pub expires: Option<i64>,
 }
 
 fn unauthorized(reason: &str) -> Error {
@@ -30,6 +32,7 @@ pub fn parse_signature_header(value: &str) -> Option<SignatureParams> {
     let mut key_id = None;
     let mut headers = None;
     let mut created = None;
+    let mut expires = None;
     let mut rest = value.trim();
     while !rest.is_empty() {
         let (name, after) = rest.split_once('=')?;
@@ -48,6 +51,7 @@ pub fn parse_signature_header(value: &str) -> Option<SignatureParams> {
             "keyid" => key_id = Some(value.to_string()),
             "headers" => headers = Some(value.to_ascii_lowercase()),
             "created" => created = Some(value.trim().parse().ok()?),
+            "expires" => expires = Some(value.trim().parse().ok()?),
             _ => {}
         }
         rest = after
@@ -65,6 +69,7 @@ pub fn parse_signature_header(value: &str) -> Option<SignatureParams> {
             .map(str::to_string)
             .collect(),
         created,
+        expires,
     })
 }
 
@@ -106,6 +111,12 @@ pub fn check_signed_post(headers: &HeaderMap, now: SystemTime) -> Result<Signatu
     if distance > DATE_WINDOW {
         return Err(unauthorized("signed date is outside the accepted window"));
     }
+    if let Some(expires) = params.expires {
+        let expires = UNIX_EPOCH + Duration::from_secs(u64::try_from(expires).unwrap_or(0));
+        if expires < now {
+            return Err(unauthorized("signature has expired"));
+        }
+    }
     Ok(params)
 }
 
@@ -139,6 +150,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(created.created, Some(1_700_000_000));
+        assert!(
+            parse_signature_header(r#"keyId="k",created=soon,signature="x""#).is_none(),
+            "a created time that is not a number"
+        );
         assert!(parse_signature_header("garbage").is_none());
         assert!(
             parse_signature_header(r#"headers="date""#).is_none(),
@@ -156,6 +171,35 @@ mod tests {
             let err = check_signed_post(&headers(MASTODON, date), now).unwrap_err();
             assert!(matches!(err, Error::Unauthorized(_)), "{err}");
         }
+    }
+
+    #[test]
+    fn created_and_expires_are_checked() {
+        let now = SystemTime::now();
+        let unix = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let signed = |created: u64, expires: u64| {
+            format!(
+                r#"keyId="k",algorithm="hs2019",created={created},expires={expires},headers="(request-target) (created) (expires) digest",signature="x""#
+            )
+        };
+        let mut map = HeaderMap::new();
+        let mut check = |signature: &str| {
+            map.insert("signature", HeaderValue::from_str(signature).unwrap());
+            check_signed_post(&map, now).map(|_| ())
+        };
+        assert!(check(&signed(unix, unix + 60)).is_ok());
+        for (created, expires) in [
+            (unix - 7200, unix + 60),
+            (unix + 7200, unix + 9000),
+            (unix - 60, unix - 1),
+        ] {
+            assert!(
+                check(&signed(created, expires)).is_err(),
+                "{created} {expires}"
+            );
+        }
+        let no_created = r#"keyId="k",headers="(request-target) (created) digest",signature="x""#;
+        assert!(check(no_created).is_err());
     }
 
     #[test]

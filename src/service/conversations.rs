@@ -213,7 +213,9 @@ async fn fetch_ancestor(data: &Data<AppState>, id: &Url) -> Option<(NoteJson, i6
     let fetched = match fetch_object_http::<AppState, NoteJson>(id, data).await {
         Ok(fetched) => fetched.object,
         Err(err) => {
-            tracing::info!(ancestor = %id, reason = %err, "an ancestor could not be fetched");
+            // Never the error itself: some carry the fetched body.
+            let reason = crate::federation::urls::fetch_failure(&err);
+            tracing::info!(ancestor = %id, reason, "an ancestor could not be fetched");
             return None;
         }
     };

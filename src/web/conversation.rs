@@ -196,11 +196,16 @@ impl Tree<'_> {
                     String::new()
                 },
             ),
-            // Only moderators are shown these; their own pages (`/posts/{id}`) are 404.
+            // Only moderators are shown these; their own pages (`/posts/{id}`) are 404, and the
+            // console's page of the post is where they decide.
             Some(why) => (
                 "reply private",
                 time_html(post.published_at),
-                format!("<p class=\"private\"><strong>{}</strong></p>", escape(&why)),
+                format!(
+                    "<p class=\"private\"><strong>{}</strong> · \
+                     <a href=\"/mod/posts/{id}\">Moderate</a></p>",
+                    escape(&why)
+                ),
                 String::new(),
             ),
         };

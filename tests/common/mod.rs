@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod mastodon_verify;
 pub mod peer;
 pub mod process;
@@ -177,6 +178,34 @@ impl TestInstance {
             .map(|item| item.as_str().unwrap().to_string())
             .collect();
         (top["totalItems"].as_i64().unwrap(), items)
+    }
+
+    /// The number of rows in each table an inbound activity can write to: two equal snapshots
+    /// prove that nothing was stored or queued in between.
+    pub async fn stored_rows(&self) -> Vec<(&'static str, i64)> {
+        const TABLES: [&str; 11] = [
+            "posts",
+            "post_edits",
+            "post_hashtags",
+            "remote_actors",
+            "follows",
+            "received_activities",
+            "outbound_activities",
+            "deliveries",
+            "reactions",
+            "reports",
+            "event_participants",
+        ];
+        let pool = self.state().db.pool.clone();
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            counts.push((table, count));
+        }
+        counts
     }
 
     pub async fn pending_deliveries(&self) -> i64 {

@@ -32,6 +32,10 @@ pub struct SignOptions {
     pub headers: &'static str,
     /// Send a Digest of other bytes than the body.
     pub wrong_digest: bool,
+    /// `created` (Unix seconds) in the header, for `(created)` (hs2019, draft-cavage 11+).
+    pub created: Option<i64>,
+    /// `expires` (Unix seconds) in the header, for `(expires)`.
+    pub expires: Option<i64>,
 }
 
 impl Default for SignOptions {
@@ -40,6 +44,8 @@ impl Default for SignOptions {
             date: SystemTime::now(),
             headers: "(request-target) host date digest content-type",
             wrong_digest: false,
+            created: None,
+            expires: None,
         }
     }
 }
@@ -90,6 +96,8 @@ pub async fn post_response(
                 "date" => format!("date: {date}"),
                 "digest" => format!("digest: {digest}"),
                 "content-type" => format!("content-type: {content_type}"),
+                "(created)" => format!("(created): {}", options.created.unwrap()),
+                "(expires)" => format!("(expires): {}", options.expires.unwrap()),
                 other => panic!("no value for {other}"),
             })
             .collect::<Vec<_>>()
@@ -101,10 +109,22 @@ pub async fn post_response(
                 &Sha256::digest(signing_string.as_bytes()),
             )
             .unwrap();
+        let algorithm = if options.created.is_some() || options.expires.is_some() {
+            "hs2019"
+        } else {
+            "rsa-sha256"
+        };
+        let mut times = String::new();
+        if let Some(created) = options.created {
+            times.push_str(&format!("created={created},"));
+        }
+        if let Some(expires) = options.expires {
+            times.push_str(&format!("expires={expires},"));
+        }
         request = request.header(
             "signature",
             format!(
-                "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+                "keyId=\"{}\",algorithm=\"{algorithm}\",{times}headers=\"{}\",signature=\"{}\"",
                 signer.key_id,
                 options.headers,
                 BASE64.encode(signature)

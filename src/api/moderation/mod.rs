@@ -17,7 +17,7 @@ use instances::{
     clear_instance, export_csv, import_csv, instances, set_federation_mode, set_instance,
 };
 use log::log;
-use policies::{add_word, policy, remove_word, set_policy, words};
+use policies::{add_word, forum_log, policy, remove_word, set_forum_log, set_policy, words};
 use posts::{approve, deliveries, lock, queue, reject, remove, report_post, restore, unlock};
 use reports::{reports, resolve};
 
@@ -34,7 +34,7 @@ use serde_json::{Map, Value};
 use super::{bool_field, json_object, required_string, string_field, MemberAuth};
 use crate::{
     error::{Error, FieldError, Result},
-    service::moderation::Moderator,
+    service::moderation::{Moderator, MAX_REASON},
 };
 
 /// The moderation routes, and members' reports of posts.
@@ -68,10 +68,11 @@ pub fn router() -> Router {
         .route(&at("/policies/{name}"), get(policy).put(set_policy))
         .route(&at("/words"), get(words).post(add_word))
         .route(&at("/words/{word}"), delete(remove_word))
+        .route(
+            &at("/forums/{name}/public_log"),
+            get(forum_log).put(set_forum_log),
+        )
 }
-
-/// The longest reason or note kept with a decision.
-pub const MAX_REASON: usize = 2_000;
 
 /// The moderator the bearer token belongs to, as a handler argument (placed as [`MemberAuth`]
 /// is): the rejection is a 401 without a valid token, a 403 for a member who is not a moderator

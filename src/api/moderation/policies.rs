@@ -1,6 +1,7 @@
 //! What is held before anyone sees it: each conversation owner's reply policy
 //! (`GET`/`PUT policies/{name}`, for a forum, `journal` or `webinars`) and the screening words
-//! that hold any reply containing them (`GET words`, `POST words`, `DELETE words/{word}`).
+//! that hold any reply containing them (`GET words`, `POST words`, `DELETE words/{word}`), and
+//! whether a forum publishes its moderation log (`GET`/`PUT forums/{name}/public_log`).
 
 use activitypub_federation::config::Data;
 use axum::{body::Bytes, extract::Path, Json};
@@ -9,7 +10,7 @@ use serde_json::{json, Value};
 use super::{Fields, ModeratorAuth};
 use crate::{
     error::{Error, Result},
-    service::moderation::{console, holds},
+    service::moderation::{console, holds, public_log},
     state::AppState,
 };
 
@@ -71,4 +72,33 @@ pub async fn remove_word(
     Ok(Json(
         json!({ "word": word.trim().to_lowercase(), "removed": true }),
     ))
+}
+
+/// `GET /api/v1/moderation/forums/{name}/public_log`: `{forum, public}`.
+pub async fn forum_log(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    _: ModeratorAuth,
+) -> Result<Json<Value>> {
+    let public = public_log::is_public(&data, &name).await?;
+    Ok(Json(json!({ "forum": name, "public": public })))
+}
+
+/// `PUT /api/v1/moderation/forums/{name}/public_log {public}`: publishes the forum's log at
+/// `/@{name}/log`, or stops.
+pub async fn set_forum_log(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    ModeratorAuth(moderator): ModeratorAuth,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let mut fields = Fields::of(&body)?;
+    let public = fields.bool("public");
+    if public.is_none() {
+        fields.note("public", "is required");
+    }
+    fields.check()?;
+    let public = public.unwrap_or(false);
+    public_log::set_public(&data, &moderator, &name, public).await?;
+    Ok(Json(json!({ "forum": name, "public": public })))
 }

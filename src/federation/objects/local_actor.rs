@@ -36,9 +36,13 @@ impl ApubLocalActor {
         }
     }
 
-    /// The name in a local actor URL (`/actors/NAME`), if the URL is one.
+    /// The name in a local actor URL (`/actors/NAME`), if the URL is one (with no credentials:
+    /// an origin alone ignores them).
     pub fn name_in_url<'u>(url: &'u Url, state: &AppState) -> Option<&'u str> {
-        if url.origin() != state.base.origin() {
+        if url.origin() != state.base.origin()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
             return None;
         }
         let name = url.path().strip_prefix("/actors/")?;

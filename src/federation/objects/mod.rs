@@ -55,9 +55,19 @@ pub fn lenient_text<'de, D: Deserializer<'de>>(
     const MAX: usize = 500;
     let value = Value::deserialize(deserializer)?;
     Ok(match value {
-        Value::String(text) => Some(text.chars().take(MAX).collect()),
+        Value::String(text) => Some(strip_nul(text.chars().take(MAX).collect())),
         _ => None,
     })
+}
+
+/// Removes NUL characters, which PostgreSQL cannot store in text (remote text would otherwise
+/// turn into a database error).
+pub fn strip_nul(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "")
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

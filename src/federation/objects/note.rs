@@ -1,21 +1,24 @@
 //! A post from another server (a reply, or a new thread addressed to a forum), as Mastodon,
-//! Lemmy, Misskey, Pleroma, GoToSocial and Fedify send it: read leniently (single values or
-//! arrays, full or compact IRIs, objects or ids), then checked and turned into what Rounds stores.
-//! Content is sanitized here, before anything else sees it.
+//! Lemmy, Misskey, Pleroma, GoToSocial and Fedify send it: read leniently in shape (single values
+//! or arrays, full or compact IRIs, objects or ids, absent or null), strictly in type (a number
+//! where a reference or text belongs makes the whole post unreadable, never a silent default),
+//! then checked and turned into what Rounds stores. Content is sanitized here, before anything
+//! else sees it.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
-use super::{first_of, lenient_text, url_in};
+use super::{first_of, strip_nul, url_in};
 use crate::{
     error::{Error, Result},
+    federation::urls,
     model::{actor::instance_of, Visibility},
     render::sanitize_html,
 };
 
 /// The object types read as posts.
-const POST_TYPES: [&str; 5] = ["Note", "Article", "Page", "Question", "Event"];
+pub const POST_TYPES: [&str; 5] = ["Note", "Article", "Page", "Question", "Event"];
 
 /// The longest content read (characters); the rest is cut before sanitizing.
 pub const MAX_CONTENT: usize = 100_000;
@@ -33,9 +36,9 @@ pub struct NoteJson {
     pub content: Option<String>,
     #[serde(default)]
     pub content_map: Option<serde_json::Map<String, Value>>,
-    #[serde(default, deserialize_with = "lenient_text")]
+    #[serde(default, deserialize_with = "short_text")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_text")]
+    #[serde(default, deserialize_with = "short_text")]
     pub summary: Option<String>,
     #[serde(default, deserialize_with = "optional_id")]
     pub in_reply_to: Option<Url>,
@@ -43,13 +46,13 @@ pub struct NoteJson {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "references")]
     pub cc: Vec<String>,
-    #[serde(default, deserialize_with = "lenient_text")]
+    #[serde(default, deserialize_with = "time")]
     pub published: Option<String>,
-    #[serde(default, deserialize_with = "lenient_text")]
+    #[serde(default, deserialize_with = "time")]
     pub updated: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "link")]
     pub url: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tags")]
     pub tag: Option<Value>,
     #[serde(default, deserialize_with = "optional_id")]
     pub audience: Option<Url>,
@@ -70,32 +73,98 @@ fn author_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error
     found.ok_or_else(|| serde::de::Error::custom("attributedTo must name an actor"))
 }
 
-/// A reference that may be absent, null, or malformed (then treated as absent).
-fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Url>, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    Ok(url_in(&value))
+fn invalid<E: serde::de::Error>(what: &str) -> E {
+    E::custom(format!("{what} has the wrong type"))
 }
 
-/// `to` / `cc`: one or many references, as IRIs or compact names (`as:Public`).
+/// A reference that may be absent or null; anything else must name a URL.
+fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Url>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        value => url_in(&value)
+            .map(Some)
+            .ok_or_else(|| invalid("a reference")),
+    }
+}
+
+/// `to` / `cc`: one or many references, as IRIs or compact names (`as:Public`), or objects with
+/// an id. Anything else (a number, a nested array) makes the post unreadable.
 fn references<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     let value = Value::deserialize(deserializer)?;
     let one = |value: &Value| match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Object(map) => map.get("id").and_then(Value::as_str).map(str::to_string),
-        _ => None,
+        Value::String(text) => Ok(Some(text.clone())),
+        Value::Object(map) => Ok(map.get("id").and_then(Value::as_str).map(str::to_string)),
+        _ => Err(invalid("an address")),
     };
-    Ok(match &value {
-        Value::Array(items) => items.iter().filter_map(one).take(1_000).collect(),
-        other => one(other).into_iter().collect(),
-    })
+    let mut found = Vec::new();
+    match &value {
+        Value::Null => {}
+        Value::Array(items) => {
+            for item in items.iter().take(1_000) {
+                found.extend(one(item)?);
+            }
+        }
+        other => found.extend(one(other)?),
+    }
+    Ok(found)
 }
 
-/// Text that may be long (content); anything but a string becomes `None`.
+/// Text that may be long (content): a string (cut to `MAX_CONTENT` characters) or null.
 fn long_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::String(text) => Some(text.chars().take(MAX_CONTENT).collect()),
-        _ => None,
-    })
+    match Value::deserialize(deserializer)? {
+        Value::String(text) => Ok(Some(strip_nul(text.chars().take(MAX_CONTENT).collect()))),
+        Value::Null => Ok(None),
+        _ => Err(invalid("content")),
+    }
+}
+
+/// A short text (name, summary): a string (cut to 500 characters) or null.
+fn short_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::String(text) => Ok(Some(strip_nul(text.chars().take(500).collect()))),
+        Value::Null => Ok(None),
+        _ => Err(invalid("a text field")),
+    }
+}
+
+/// A time (`published`, `updated`): null, or a date-time string that can be read.
+fn time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::String(text) if parse_time(&text).is_some() => Ok(Some(text)),
+        _ => Err(serde::de::Error::custom("a time is not a date-time")),
+    }
+}
+
+/// An xsd:dateTime, in Unix ms: RFC 3339, or without an offset (then UTC).
+fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|time| time.timestamp_millis())
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .map(|time| time.and_utc().timestamp_millis())
+        })
+        .ok()
+}
+
+/// `url`: a string, a `Link` object, an array of them, or null.
+fn link<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        value @ (Value::String(_) | Value::Object(_) | Value::Array(_)) => Ok(Some(value)),
+        _ => Err(invalid("url")),
+    }
+}
+
+/// `tag`: an object, an array, an IRI, or null.
+fn tags<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::String(text) if Url::parse(&text).is_ok() => Ok(None),
+        value @ (Value::Object(_) | Value::Array(_)) => Ok(Some(value)),
+        _ => Err(invalid("tag")),
+    }
 }
 
 /// The ways the public collection is written.
@@ -122,9 +191,23 @@ impl NoteJson {
         Ok(())
     }
 
-    /// The post's id and its author are on one instance (a fetched post vouches only for its
-    /// own instance).
+    /// The post's id and its author are acceptable URLs on one instance (a fetched post vouches
+    /// only for its own instance), and what it answers or addresses is an acceptable URL.
     pub fn check_own_instance(&self) -> Result<()> {
+        let references = [
+            ("id", Some(&self.id)),
+            ("attributedTo", Some(&self.attributed_to)),
+            ("inReplyTo", self.in_reply_to.as_ref()),
+            ("audience", self.audience.as_ref()),
+        ];
+        for (field, url) in references {
+            // The scheme by mode is the library's to check, on every fetch.
+            if let Some(reason) = url.and_then(|url| urls::refusal(url, true)) {
+                return Err(Error::BadRequest(format!(
+                    "the object's {field} is refused: {reason}"
+                )));
+            }
+        }
         let instance = instance_of(&self.id);
         if instance.is_none() || instance != instance_of(&self.attributed_to) {
             return Err(Error::BadRequest(
@@ -202,7 +285,7 @@ impl NoteJson {
                     .map(|text| text.chars().take(MAX_CONTENT).collect())
             })
         });
-        sanitize_html(raw.as_deref().unwrap_or_default())
+        strip_nul(sanitize_html(raw.as_deref().unwrap_or_default()))
     }
 
     /// The content warning (`summary` of a `Note`), as plain text.
@@ -246,8 +329,7 @@ impl NoteJson {
     pub fn published_millis(&self, now: i64) -> i64 {
         self.published
             .as_deref()
-            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
-            .map(|time| time.timestamp_millis())
+            .and_then(parse_time)
             .filter(|millis| *millis <= now && *millis > 0)
             .unwrap_or(now)
     }
@@ -290,7 +372,7 @@ mod tests {
             "attributedTo": ["https://m.example/users/a", "https://m.example/groups/g"],
             "content": null, "contentMap": {"en": "<p>hello</p>"},
             "to": ["https://m.example/users/a/followers"], "cc": [],
-            "inReplyTo": 42, "published": "2999-01-01T00:00:00Z",
+            "inReplyTo": null, "published": "2999-01-01T00:00:00Z",
         });
         let note: NoteJson = serde_json::from_value(followers_only).unwrap();
         assert_eq!(note.visibility(), Visibility::Followers);
@@ -310,6 +392,14 @@ mod tests {
             json!({"id": "https://m.example/s/3", "type": "Note"}),
             json!({"id": "not a url", "type": "Note", "attributedTo": "https://m.example/u"}),
             json!({"id": "https://m.example/s/3", "type": "Note", "attributedTo": 5}),
+            json!({"id": "https://m.example/s/3", "type": "Note",
+                   "attributedTo": "https://m.example/u", "inReplyTo": 42}),
+            json!({"id": "https://m.example/s/3", "type": "Note",
+                   "attributedTo": "https://m.example/u", "to": [5]}),
+            json!({"id": "https://m.example/s/3", "type": "Note",
+                   "attributedTo": "https://m.example/u", "content": {"en": "x"}}),
+            json!({"id": "https://m.example/s/3", "type": "Note",
+                   "attributedTo": "https://m.example/u", "published": "yesterday"}),
         ] {
             assert!(serde_json::from_value::<NoteJson>(broken).is_err());
         }

@@ -53,7 +53,9 @@ pub fn local_post_url(state: &AppState, id: i64) -> Url {
 
 /// The number of a local post from its id (`/posts/{id}` on this server), if it is one.
 pub fn local_post_id(state: &AppState, url: &Url) -> Option<i64> {
-    if url.origin() != state.base.origin() {
+    // An origin alone ignores credentials: a URL with them is not ours.
+    if url.origin() != state.base.origin() || !url.username().is_empty() || url.password().is_some()
+    {
         return None;
     }
     url.path()

@@ -2,7 +2,9 @@
 //!
 //! Verification: the document's id is on the instance we fetched from (host and port), the key
 //! belongs to the actor (`publicKey.owner` is the actor, the key id on the same instance), the
-//! key is a readable RSA public key, and the inbox is an http(s) URL.
+//! key is a readable RSA public key, and the inbox is an acceptable URL (`urls`: http(s), a
+//! domain rather than an IP address, no credentials), so nothing is ever delivered to
+//! `http://169.254.169.254/` on a hostile document's say.
 
 use activitypub_federation::{
     config::Data,
@@ -17,6 +19,7 @@ use super::{first_of, lenient_text};
 use crate::{
     db::actors::NewRemoteActor,
     error::{Error, Result},
+    federation::urls,
     model::{actor::instance_of, RemoteActor},
     state::AppState,
 };
@@ -50,8 +53,9 @@ pub struct RemoteActorJson {
     pub url: Option<serde_json::Value>,
 }
 
-/// An address safe to show as a link or image: http(s) (https only outside insecure mode), no
-/// credentials, not too long.
+/// An address safe to show as a link or image: http(s) (https only outside insecure mode), a
+/// domain (no IP address, so visitors' browsers are not sent to private ones), no credentials,
+/// not too long.
 pub fn safe_web_url(value: &serde_json::Value, allow_http: bool) -> Option<Url> {
     use serde_json::Value;
     let text = match value {
@@ -68,13 +72,7 @@ pub fn safe_web_url(value: &serde_json::Value, allow_http: bool) -> Option<Url> 
         _ => None,
     }?;
     let url = Url::parse(text).ok()?;
-    let scheme_ok = url.scheme() == "https" || (allow_http && url.scheme() == "http");
-    (scheme_ok
-        && url.host_str().is_some()
-        && url.username().is_empty()
-        && url.password().is_none()
-        && text.len() <= 2_000)
-        .then_some(url)
+    (urls::is_acceptable(&url, allow_http) && text.len() <= 2_000).then_some(url)
 }
 
 #[derive(Deserialize, Debug)]
@@ -116,8 +114,9 @@ pub fn verify_actor_document(json: &RemoteActorJson, expected: &Url) -> Result<(
             .as_ref()
             .and_then(|endpoints| endpoints.shared_inbox.as_ref()),
     ) {
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(Error::BadRequest("inbox is not an http(s) URL".into()));
+        // The scheme by mode is checked again before each delivery.
+        if let Some(reason) = urls::refusal(url, true) {
+            return Err(Error::BadRequest(format!("inbox refused: {reason}")));
         }
     }
     if json.public_key.public_key_pem.len() > 16 * 1024

@@ -17,9 +17,12 @@ pub mod screening;
 
 use crate::{
     db::{moderation_records::NewLogEntry, Db, Tx},
-    error::{Error, Result},
+    error::{Error, FieldError, Result},
     model::{LocalActor, Role},
 };
+
+/// The longest reason or note kept with a decision (characters).
+pub const MAX_REASON: usize = 2_000;
 
 /// A member allowed to moderate (a moderator or an admin).
 #[derive(Clone, Debug)]
@@ -41,6 +44,8 @@ impl Moderator {
 pub mod audit {
     use super::*;
 
+    /// Writes the decision to the log, in the decision's transaction; a reason longer than
+    /// [`MAX_REASON`] is refused (422), and with it the whole decision.
     pub async fn record(
         tx: &mut Tx,
         moderator: &Moderator,
@@ -50,6 +55,12 @@ pub mod audit {
         reason: &str,
         activity_id: Option<&str>,
     ) -> Result<()> {
+        if reason.chars().count() > MAX_REASON {
+            return Err(Error::Invalid(vec![FieldError::new(
+                "reason",
+                format!("at most {MAX_REASON} characters"),
+            )]));
+        }
         Db::log_moderation(
             tx,
             &NewLogEntry {

@@ -47,6 +47,15 @@ pub async fn set_public(
     Ok(())
 }
 
+/// Whether a forum publishes its log; 404 for anything but a forum.
+pub async fn is_public(state: &AppState, forum: &str) -> Result<bool> {
+    let forum = conversation_owner(state, forum).await?;
+    if forum.kind != ActorKind::Group {
+        return Err(Error::NotFound);
+    }
+    Ok(state.db.forum_log_is_public(forum.id).await?)
+}
+
 /// A page of a forum's public log (newest first); 404 when the forum does not publish it.
 pub async fn page(state: &AppState, forum: &str, page: i64) -> Result<Vec<LogEntry>> {
     let forum = conversation_owner(state, forum).await?;

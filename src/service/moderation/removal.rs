@@ -123,6 +123,10 @@ pub async fn remove(
     if post.removed_at.is_some() {
         return Err(Error::Conflict("already removed".into()));
     }
+    if post.held_reason.is_some() {
+        // Nobody else has it yet: rejecting it erases it, and sends nothing.
+        return Err(Error::Conflict("held for review: reject it instead".into()));
+    }
     let (delete, signer, recipients) = deletion(data, moderator, &post, &owner).await?;
     let mut tx = data.db.begin().await?;
     if !Db::set_post_removed(&mut tx, post.id, true).await? {

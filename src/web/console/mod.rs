@@ -46,6 +46,7 @@ use crate::{
     service::{
         moderation::{
             console, holds, instances as instance_policies, reports as report_queue, Moderator,
+            MAX_REASON,
         },
         secrets,
     },
@@ -82,9 +83,6 @@ pub fn router() -> Router {
         .route("/mod/policies/words/remove", post(policies::remove_word))
         .route("/mod/policies/public_log", post(policies::public_log))
 }
-
-/// The longest reason or note kept with a decision (as the API).
-const MAX_REASON: usize = 2_000;
 
 /// The confirmations a page shows after a form: `?done=KEY`.
 const DONE: [(&str, &str); 26] = [
