@@ -1,6 +1,6 @@
 //! SQL for local and remote actors.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{any::AnyRow, AnyConnection, Row};
 use url::Url;
 
 use super::{now_millis, Db};
@@ -79,6 +79,18 @@ impl Db {
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
+        row.as_ref().map(local_from_row).transpose()
+    }
+
+    /// As [`Db::local_actor_by_id`], on `conn` (a transaction's own connection: code holding a
+    /// transaction must not wait for a second connection from the pool, or a busy pool
+    /// deadlocks).
+    pub async fn local_actor_by_id_in(
+        conn: &mut AnyConnection,
+        id: i64,
+    ) -> Result<Option<LocalActor>, sqlx::Error> {
+        let sql = format!("SELECT {LOCAL_COLUMNS} FROM local_actors WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
         row.as_ref().map(local_from_row).transpose()
     }
 
@@ -238,7 +250,7 @@ impl Db {
     /// Changes a local actor's display name and summary in the caller's transaction; returns
     /// the actor as it now is, or `None` if there is no such actor.
     pub async fn update_local_actor_profile(
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut AnyConnection,
         name: &str,
         display_name: &str,
         summary: &str,

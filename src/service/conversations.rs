@@ -103,6 +103,14 @@ pub async fn receive_note(
     bans::check(data, actor.as_str(), Some(owner_id)).await?;
     let hold = holds::inbound_hold(data, owner_id, &author.0, &note.sanitized_content()).await?;
 
+    // Everything read from the pool is read before the transaction: code holding a transaction
+    // never waits for a second connection (under load the pool would deadlock).
+    let words = match &placement {
+        Placement::Reply { ancestors, .. } if !ancestors.is_empty() => {
+            data.db.screening_words().await?
+        }
+        _ => Vec::new(),
+    };
     let mut tx = data.db.begin().await?;
     if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
         return Err(already_processed());
@@ -110,7 +118,6 @@ pub async fn receive_note(
     let stored = match placement {
         Placement::Reply { anchor, ancestors } => {
             let mut parent = *anchor;
-            let words = data.db.screening_words().await?;
             for (ancestor, ancestor_author) in ancestors.iter().rev() {
                 parent =
                     store_reply(&mut tx, data, ancestor, *ancestor_author, &parent, None).await?;
@@ -421,7 +428,7 @@ pub(crate) async fn relay_approved(
     let Ok(activity_id) = Url::parse(&activity_id) else {
         return Ok(None);
     };
-    let object = object_json(data, post, parent_url(data, post).await?, 0);
+    let object = object_json(data, post, parent_url(tx, data, post).await?, 0);
     let create = create_of(&object, &activity_id);
     relay_with_id(tx, data, post, &create).await
 }
@@ -449,18 +456,16 @@ async fn relay_created(
     post: &Post,
     activity_id: &Url,
 ) -> Result<usize> {
-    let object = object_json(data, post, parent_url(data, post).await?, 0);
+    let object = object_json(data, post, parent_url(tx, data, post).await?, 0);
     relay(tx, data, post, &create_of(&object, activity_id)).await
 }
 
 /// The id of what a post answers.
-async fn parent_url(data: &AppState, post: &Post) -> Result<Option<Url>> {
+async fn parent_url(tx: &mut Tx, data: &AppState, post: &Post) -> Result<Option<Url>> {
     let Some(parent_id) = post.parent_id else {
         return Ok(None);
     };
-    Ok(data
-        .db
-        .post_by_id(parent_id)
+    Ok(Db::post_by_id_in(tx, parent_id)
         .await?
         .map(|parent| crate::federation::objects::post::post_url(data, &parent)))
 }
@@ -494,7 +499,7 @@ async fn relay_queued(
     if post.visibility != Visibility::Public || post.held_reason.is_some() {
         return Ok(None);
     }
-    let Some(group) = data.db.local_actor_by_id(post.audience_id).await? else {
+    let Some(group) = Db::local_actor_by_id_in(tx, post.audience_id).await? else {
         return Ok(None);
     };
     if group.kind != ActorKind::Group {
@@ -566,7 +571,7 @@ pub async fn edit_note(
     let edited = Db::post_by_id_in(&mut tx, post.id)
         .await?
         .ok_or(Error::NotFound)?;
-    let object = object_json(data, &edited, parent_url(data, &edited).await?, 0);
+    let object = object_json(data, &edited, parent_url(&mut tx, data, &edited).await?, 0);
     let mut update = crate::federation::activities::update_post::update_post(&object);
     update.id = activity_id.clone();
     let deliveries = relay(&mut tx, data, &edited, &update).await?;
