@@ -1,0 +1,833 @@
+//! Ingest benchmark: signed `Create(Note)` replies to one thread, from many distinct remote
+//! actors whose keys Rounds has already cached, POSTed to Rounds' shared inbox over HTTP, each
+//! verified, threaded, stored and announced by the forum's Group to its one follower.
+//!
+//! Run: `cargo bench --bench ingest -- [--replies 20000] [--actors 1000] [--concurrency 64]
+//!       [--database postgres://...] [--no-worker] [--check]`
+//!
+//! One process holds everything, on the same cores: one Rounds instance (`rounds::app`, with its
+//! delivery worker unless `--no-worker`), an "origin" of remote instances (ten actors on each
+//! loopback port; all actors share one RSA-2048 key pair, made once, so setup stays fast) that
+//! serves actor documents and answers 202 to deliveries, and the load generator. Before the
+//! timer: one actor of the origin follows the `community` Group (so each reply's Announce is
+//! queued), every actor sends one reply (so Rounds has fetched and stored every actor and key),
+//! and all the timed replies are signed. Then the replies go to `/inbox` over `--concurrency`
+//! keep-alive connections; it prints replies/s, latency percentiles, the statuses, and checks in
+//! the database that every reply was stored and its Announce queued.
+//!
+//! The same run measures a raw floor on the same requests without HTTP or Rounds: the digest
+//! checked, the Signature header parsed (http-signature-normalization, as activitypub_federation
+//! does), RSA-SHA256 verified with a cached key (the `rsa` crate that activitypub_federation
+//! verifies with, and aws-lc-rs), the JSON parsed, and one awaited sqlx insert per activity into
+//! a scratch table of the same database, from `--concurrency` tokio tasks on all cores.
+
+/// The allocator of the `rounds` binary (src/main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, HeaderValue},
+};
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use rounds::{
+    app,
+    config::Config,
+    delivery::signing::{body_digest, sign_post, SigningKey},
+    model::Role,
+    service,
+};
+use rsa::{pkcs8::DecodePublicKey, RsaPublicKey};
+use serde_json::json;
+use sqlx::AnyPool;
+use tokio::{net::TcpListener, sync::oneshot};
+use url::Url;
+
+/// Remote actors per origin instance (loopback port): replies come from many instances.
+const ACTORS_PER_INSTANCE: usize = 10;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+struct Options {
+    replies: usize,
+    actors: usize,
+    concurrency: usize,
+    database: Option<String>,
+    /// Run Rounds' delivery worker (as `rounds serve` does); off with `--no-worker`.
+    worker: bool,
+    /// Exit with an error when a reply was refused, not stored or not announced (`--check`).
+    check: bool,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        replies: 20_000,
+        actors: 1_000,
+        concurrency: 64,
+        database: None,
+        worker: true,
+        check: false,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut index = 0;
+    while index < args.len() {
+        let value = args.get(index + 1).cloned().unwrap_or_default();
+        match args[index].as_str() {
+            "--replies" => options.replies = value.parse().expect("--replies M"),
+            "--actors" => options.actors = value.parse().expect("--actors N"),
+            "--concurrency" => options.concurrency = value.parse().expect("--concurrency C"),
+            "--database" => options.database = Some(value),
+            "--no-worker" | "--check" => {
+                if args[index] == "--check" {
+                    options.check = true;
+                } else {
+                    options.worker = false;
+                }
+                index += 1;
+                continue;
+            }
+            // `cargo bench` passes --bench; ignore what is not ours.
+            _ => {
+                index += 1;
+                continue;
+            }
+        }
+        index += 2;
+    }
+    assert!(options.actors >= 1 && options.replies >= 1 && options.concurrency >= 1);
+    options
+}
+
+mod origin;
+mod raw;
+
+use origin::*;
+use raw::*;
+
+// ---------------------------------------------------------------------------------------------
+// Pre-signed requests.
+
+/// One POST, signed in advance.
+struct Signed {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+const WORDS: [&str; 16] = [
+    "thank",
+    "you",
+    "for",
+    "sharing",
+    "this",
+    "patients",
+    "caregivers",
+    "clinicians",
+    "often",
+    "notice",
+    "what",
+    "records",
+    "miss",
+    "and",
+    "together",
+    "learn",
+];
+
+/// About 300 bytes of Mastodon-style HTML, varied by `seed`, with no digits (screening holds
+/// replies that look like phone numbers or addresses).
+fn reply_html(seed: usize, mention: &str) -> String {
+    let mut words = Vec::new();
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    for _ in 0..30 {
+        words.push(WORDS[x % WORDS.len()]);
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1) >> 7;
+    }
+    format!(
+        "<p><span class=\"h-card\"><a href=\"{mention}\" class=\"u-url mention\">@<span>ada</span></a></span> {}.</p><p>{} <a href=\"https://example.org/reading\" rel=\"nofollow noopener\" target=\"_blank\">example.org/reading</a></p>",
+        words[..18].join(" "),
+        words[18..].join(" "),
+    )
+}
+
+/// A `Create(Note)` in Mastodon's shape: `key` names the note (distinct per request).
+fn create_note(
+    bases: &[String],
+    actor: usize,
+    (key, seed): (&str, usize),
+    thread: &str,
+    ada: &str,
+) -> String {
+    let actor_id = actor_id(bases, actor);
+    let note_id = format!("{actor_id}/statuses/{key}");
+    let content = reply_html(seed, ada);
+    json!({
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            {"ostatus": "http://ostatus.org#", "atomUri": "ostatus:atomUri", "inReplyToAtomUri": "ostatus:inReplyToAtomUri", "conversation": "ostatus:conversation", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#"}
+        ],
+        "id": format!("{note_id}/activity"),
+        "type": "Create",
+        "actor": actor_id,
+        "published": "2026-11-26T02:00:00Z",
+        "to": [PUBLIC],
+        "cc": [format!("{actor_id}/followers"), ada],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "summary": null,
+            "inReplyTo": thread,
+            "published": "2026-11-26T02:00:00Z",
+            "url": format!("{}/@u{actor}/{key}", bases[actor / ACTORS_PER_INSTANCE]),
+            "attributedTo": actor_id,
+            "to": [PUBLIC],
+            "cc": [format!("{actor_id}/followers"), ada],
+            "sensitive": false,
+            "atomUri": note_id,
+            "inReplyToAtomUri": thread,
+            "conversation": format!("tag:localhost,2026-11-26:objectId={key}:objectType=Conversation"),
+            "content": content,
+            "contentMap": {"en": content},
+            "attachment": [],
+            "tag": [{"type": "Mention", "href": ada, "name": "@ada"}],
+            "replies": {
+                "id": format!("{note_id}/replies"),
+                "type": "Collection",
+                "first": {"type": "CollectionPage", "next": format!("{note_id}/replies?only_other_accounts=true&page=true"), "partOf": format!("{note_id}/replies"), "items": []}
+            }
+        }
+    })
+    .to_string()
+}
+
+/// Signs `body` for a POST to `inbox` by `key`, as Rounds signs its deliveries.
+fn sign(key: &SigningKey, inbox: &Url, body: String) -> Signed {
+    let digest = body_digest(body.as_bytes());
+    let signed = sign_post(key, inbox, &digest, SystemTime::now()).unwrap();
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: &str| {
+        headers.insert(name, HeaderValue::from_str(value).unwrap());
+    };
+    put("host", &signed.host);
+    put("date", &signed.date);
+    put("digest", &signed.digest);
+    put("content-type", signed.content_type);
+    put("signature", &signed.signature);
+    Signed {
+        headers,
+        body: Bytes::from(body),
+    }
+}
+
+/// Signs `(actor, body)` pairs on every core.
+fn sign_all(keys: &[SigningKey], inbox: &Url, bodies: Vec<(usize, String)>) -> Vec<Signed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = bodies.len().div_ceil(threads).max(1);
+    let mut bodies = bodies;
+    let mut parts = Vec::new();
+    while !bodies.is_empty() {
+        let rest = bodies.split_off(chunk.min(bodies.len()));
+        parts.push(std::mem::replace(&mut bodies, rest));
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|(actor, body)| sign(&keys[actor], inbox, body))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load generator.
+
+struct Driven {
+    latencies: Vec<Duration>,
+    statuses: BTreeMap<u16, usize>,
+    first_refusal: Option<String>,
+    /// The indexes of the requests refused.
+    refused: Vec<usize>,
+    elapsed: Duration,
+}
+
+/// Refusals after which a run stops sending: a server that refuses this many is broken, and a
+/// broken server can take minutes per request.
+const GIVE_UP_AFTER: usize = 50;
+
+/// How long the load generator waits for an answer before counting a request as refused.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// POSTs every request to `url` from `concurrency` tasks, each on its own keep-alive
+/// connection, recording each request's latency (until the response body is read). Stops early
+/// after [`GIVE_UP_AFTER`] refusals (a timeout counts as one, with status 0).
+async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: usize) -> Driven {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let refusals = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next, requests, url, refusals) = (
+                client.clone(),
+                next.clone(),
+                requests.clone(),
+                url.to_string(),
+                refusals.clone(),
+            );
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut statuses = BTreeMap::new();
+                let mut first_refusal = None;
+                let mut refused = Vec::new();
+                loop {
+                    if refusals.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+                        break;
+                    }
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(request) = requests.get(index) else {
+                        break;
+                    };
+                    let sent = Instant::now();
+                    let exchange = async {
+                        let response = client
+                            .post(&url)
+                            .headers(request.headers.clone())
+                            .body(request.body.clone())
+                            .send()
+                            .await
+                            .unwrap();
+                        let status = response.status().as_u16();
+                        (status, response.bytes().await.unwrap_or_default())
+                    };
+                    // Status 0: no answer within REQUEST_TIMEOUT.
+                    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+                        .await
+                        .unwrap_or((0, Bytes::new()));
+                    latencies.push(sent.elapsed());
+                    *statuses.entry(status).or_insert(0) += 1;
+                    if !(200..300).contains(&status) {
+                        refused.push(index);
+                        refusals.fetch_add(1, Ordering::Relaxed);
+                        first_refusal.get_or_insert_with(|| match status {
+                            0 => format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+                            _ => format!(
+                                "{status}: {}",
+                                String::from_utf8_lossy(&body[..body.len().min(300)])
+                            ),
+                        });
+                    }
+                }
+                (latencies, statuses, first_refusal, refused)
+            })
+        })
+        .collect();
+    let mut driven = Driven {
+        latencies: Vec::new(),
+        statuses: BTreeMap::new(),
+        first_refusal: None,
+        refused: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        let (latencies, statuses, refusal, refused) = task.await.unwrap();
+        driven.refused.extend(refused);
+        driven.latencies.extend(latencies);
+        for (status, count) in statuses {
+            *driven.statuses.entry(status).or_insert(0) += count;
+        }
+        driven.first_refusal = driven.first_refusal.or(refusal);
+    }
+    driven.elapsed = started.elapsed();
+    driven.latencies.sort();
+    driven
+}
+
+fn non_2xx(driven: &Driven) -> usize {
+    driven
+        .statuses
+        .iter()
+        .filter(|(status, _)| !(200..300).contains(*status))
+        .map(|(_, count)| count)
+        .sum()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1].as_secs_f64() * 1e3
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring the process.
+
+/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
+fn memory_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn count(pool: &AnyPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// Waits until `counter` reaches `target`, for at most `limit`; whether it did.
+async fn wait_for(counter: &AtomicUsize, target: usize, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while counter.load(Ordering::Relaxed) < target {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    true
+}
+
+/// A fresh database: a temporary SQLite file, or a new `rounds_bench_*` PostgreSQL database
+/// (with its name, to drop at the end).
+async fn fresh_database(options: &Options) -> (String, Option<String>, Option<tempfile::TempDir>) {
+    match &options.database {
+        Some(admin) if admin.starts_with("postgres") => {
+            use sqlx::{Connection, Executor};
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            (format!("{base}/{name}"), Some(name), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}/bench.db", dir.path().display()),
+                None,
+                Some(dir),
+            )
+        }
+    }
+}
+
+async fn run(options: &Options, rss_start: f64) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (database_url, pg_name, _dir) = fresh_database(options).await;
+    let backend = if pg_name.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+
+    // Rounds.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut env = HashMap::new();
+    env.insert("ROUNDS_DOMAIN".to_string(), format!("localhost:{port}"));
+    env.insert("ROUNDS_BIND".to_string(), format!("127.0.0.1:{port}"));
+    env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
+    env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    // The limits still run, but never bind: the benchmark is one burst from few instances.
+    env.insert(
+        "ROUNDS_INBOUND_PER_ACTOR_PER_MINUTE".to_string(),
+        "1000000".to_string(),
+    );
+    env.insert(
+        "ROUNDS_INBOUND_PER_INSTANCE_PER_MINUTE".to_string(),
+        "10000000".to_string(),
+    );
+    let config = Config::from_sources(None, &env).unwrap();
+    let state = app::open(config).await.unwrap();
+    let federation = app::federation_for(state.clone()).await.unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = federation.clone();
+    let server = if options.worker {
+        tokio::spawn(async move {
+            app::serve(served, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        })
+    } else {
+        tokio::spawn(async move {
+            axum::serve(listener, app::app(served))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        })
+    };
+    let pool = state.db.pool.clone();
+
+    // The thread, by a local member in `community`.
+    let ada = service::actors::add_member(&state.db, "ada", Role::Author)
+        .await
+        .unwrap()
+        .actor;
+    let draft = service::post_rules::Draft {
+        title: Some("A burst of replies".into()),
+        body: Some("Tell us how you manage your records.".into()),
+        ..Default::default()
+    };
+    let thread = service::publishing::publish(
+        &federation.to_request_data(),
+        &ada,
+        service::publishing::Place::Forum("community"),
+        &draft,
+    )
+    .await
+    .unwrap();
+    let thread_url = thread.id.to_string();
+    let ada_url = format!("http://localhost:{port}/actors/ada");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_idle = memory_mib("VmRSS");
+
+    // The origin, and every actor's key (one pair for all).
+    let setup = Instant::now();
+    let pair = activitypub_federation::http_signatures::generate_actor_keypair().unwrap();
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let instances = options.actors.div_ceil(ACTORS_PER_INSTANCE);
+    let bases = start_origin(
+        instances,
+        Arc::new(pair.public_key.clone()),
+        delivered.clone(),
+    )
+    .await;
+    let keys: Vec<SigningKey> = (0..options.actors)
+        .map(|n| {
+            SigningKey::from_pem(
+                format!("{}#main-key", actor_id(&bases, n)),
+                &pair.private_key,
+            )
+            .unwrap()
+        })
+        .collect();
+    let shared_inbox = Url::parse(&format!("http://localhost:{port}/inbox")).unwrap();
+    let inbox_url = shared_inbox.to_string();
+
+    // One follower of the Group (actor 0), so that every reply's Announce is queued.
+    let community_url = format!("http://localhost:{port}/actors/community");
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/follows/community", actor_id(&bases, 0)),
+        "type": "Follow",
+        "actor": actor_id(&bases, 0),
+        "object": community_url,
+    })
+    .to_string();
+    let follow = sign(
+        &keys[0],
+        &Url::parse(&format!("{community_url}/inbox")).unwrap(),
+        follow,
+    );
+    let followed = drive(&format!("{community_url}/inbox"), Arc::new(vec![follow]), 1).await;
+    assert_eq!(non_2xx(&followed), 0, "{:?}", followed.first_refusal);
+    if options.worker {
+        assert!(
+            wait_for(&delivered, 1, Duration::from_secs(30)).await,
+            "no Accept"
+        );
+    }
+
+    // Warm-up (untimed): one reply per actor, so Rounds fetches and stores every actor and key.
+    let warm_bodies = (0..options.actors)
+        .map(|n| {
+            let key = format!("w{n}");
+            (n, create_note(&bases, n, (&key, n), &thread_url, &ada_url))
+        })
+        .collect();
+    let warm = sign_all(&keys, &shared_inbox, warm_bodies);
+    // A few at a time, then whatever was refused again, one by one: this only fills caches.
+    let mut warmed = drive(&inbox_url, Arc::new(warm), options.concurrency.min(4)).await;
+    let warm_refused = warmed.refused.len();
+    for _ in 0..3 {
+        if warmed.refused.is_empty() {
+            break;
+        }
+        let again: Vec<Signed> = warmed
+            .refused
+            .iter()
+            .map(|&index| {
+                let key = format!("w{index}");
+                let body = create_note(&bases, index, (&key, index), &thread_url, &ada_url);
+                sign(&keys[index], &shared_inbox, body)
+            })
+            .collect();
+        warmed = drive(&inbox_url, Arc::new(again), 1).await;
+    }
+    assert!(
+        warmed.refused.is_empty(),
+        "warm-up refused: {:?} {:?}",
+        warmed.statuses,
+        warmed.first_refusal
+    );
+    let remote_actors = count(&pool, "SELECT COUNT(*) FROM remote_actors").await;
+    // The warm-up's Announces delivered before the timed phase (for at most 5 s).
+    let drained =
+        !options.worker || wait_for(&delivered, 1 + options.actors, Duration::from_secs(5)).await;
+
+    // The timed replies, signed now (before the timer).
+    let signing = Instant::now();
+    let bodies = (0..options.replies)
+        .map(|i| {
+            let actor = i % options.actors;
+            let key = format!("r{i}");
+            (
+                actor,
+                create_note(&bases, actor, (&key, i + 7), &thread_url, &ada_url),
+            )
+        })
+        .collect();
+    let requests = Arc::new(sign_all(&keys, &shared_inbox, bodies));
+    let signing = signing.elapsed();
+    let body_bytes =
+        requests.iter().map(|r| r.body.len()).sum::<usize>() as f64 / requests.len() as f64;
+    let setup = setup.elapsed();
+    println!(
+        "{backend}: {} remote actors on {instances} instances stored (keys cached; one RSA-2048 \
+         pair, made with activitypub_federation's generate_actor_keypair, shared by all), one \
+         follower of community, warm-up (4 at a time) refused {warm_refused} then took them one \
+         by one, drained: {drained}; {} replies signed in {:.1} s \
+         (aws-lc-rs, all cores), {body_bytes:.0} bytes each; setup {:.1} s",
+        remote_actors,
+        options.replies,
+        signing.as_secs_f64(),
+        setup.as_secs_f64(),
+    );
+
+    // The raw floor, while Rounds is idle.
+    let mut raw_keys = HashMap::new();
+    let shared = Arc::new(RawKey {
+        rsa: RsaPublicKey::from_public_key_pem(&pair.public_key).unwrap(),
+        aws_lc: ParsedPublicKey::new(
+            &RSA_PKCS1_2048_8192_SHA256,
+            BASE64
+                .decode(
+                    pair.public_key
+                        .lines()
+                        .filter(|line| !line.starts_with("-----"))
+                        .collect::<String>(),
+                )
+                .unwrap(),
+        )
+        .unwrap(),
+    });
+    for key in &keys {
+        raw_keys.insert(key.key_id.clone(), shared.clone());
+    }
+    let raw_keys = Arc::new(raw_keys);
+    let verify_rsa = verify_only_rate(&requests, &raw_keys, Verifier::RsaCrate);
+    let verify_aws = verify_only_rate(&requests, &raw_keys, Verifier::AwsLc);
+    let mut raw = Vec::new();
+    for (verifier, table) in [
+        (Verifier::Skip, "bench_raw_insert"),
+        (Verifier::RsaCrate, "bench_raw_rsa"),
+        (Verifier::AwsLc, "bench_raw_aws_lc"),
+    ] {
+        let (rate, failures) = raw_loop(
+            &pool,
+            requests.clone(),
+            raw_keys.clone(),
+            verifier,
+            table,
+            options.concurrency,
+        )
+        .await;
+        assert_eq!(failures, 0, "{verifier:?}");
+        raw.push(rate);
+    }
+    let (insert_only, raw_rsa, raw_aws) = (raw[0], raw[1], raw[2]);
+    println!(
+        "raw, {cores} cores, no HTTP: verify only (digest + Signature header + RSA-SHA256): rsa \
+         crate {verify_rsa:.0}/s, aws-lc-rs {verify_aws:.0}/s | one awaited sqlx insert per \
+         activity, {} tasks: insert alone {insert_only:.0}/s, rsa verify + insert \
+         {raw_rsa:.0}/s, aws-lc-rs verify + insert {raw_aws:.0}/s",
+        options.concurrency
+    );
+
+    // The timed phase.
+    let posts_sql = format!(
+        "SELECT COUNT(*) FROM posts WHERE root_id = {}",
+        thread.post.id
+    );
+    let posts_before = count(&pool, &posts_sql).await;
+    let outbound_before = count(&pool, "SELECT COUNT(*) FROM outbound_activities").await;
+    let deliveries_before = count(&pool, "SELECT COUNT(*) FROM deliveries").await;
+    let delivered_before = delivered.load(Ordering::Relaxed);
+    let cpu_before = cpu_time();
+    let driven = drive(&inbox_url, requests.clone(), options.concurrency).await;
+    let cpu = cpu_time().saturating_sub(cpu_before);
+    let delivered_during = delivered.load(Ordering::Relaxed) - delivered_before;
+    let rss_after = memory_mib("VmRSS");
+    let stored = count(&pool, &posts_sql).await - posts_before;
+    let announces =
+        count(&pool, "SELECT COUNT(*) FROM outbound_activities").await - outbound_before;
+    let deliveries = count(&pool, "SELECT COUNT(*) FROM deliveries").await - deliveries_before;
+    let refused = non_2xx(&driven);
+    let sent = driven.latencies.len();
+    let accepted = sent - refused;
+    let rate = accepted as f64 / driven.elapsed.as_secs_f64();
+    let l = &driven.latencies;
+    println!(
+        "Rounds, {backend}, {} replies from {} actors, {} connections{}: {rate:.0} accepted/s in \
+         {:.2} s | latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms | statuses \
+         {:?}, non-2xx {refused}{}{} | CPU of the whole process {:.0} µs/reply, cores {:.0}% busy",
+        options.replies,
+        options.actors,
+        options.concurrency,
+        if options.worker {
+            ""
+        } else {
+            " (no delivery worker)"
+        },
+        driven.elapsed.as_secs_f64(),
+        percentile(l, 0.50),
+        percentile(l, 0.90),
+        percentile(l, 0.99),
+        percentile(l, 1.0),
+        driven.statuses,
+        driven
+            .first_refusal
+            .as_deref()
+            .map(|r| format!(" (first: {r})"))
+            .unwrap_or_default(),
+        if sent < options.replies {
+            format!(", GAVE UP after {sent} sent ({GIVE_UP_AFTER} refused)")
+        } else {
+            String::new()
+        },
+        cpu.as_secs_f64() * 1e6 / sent.max(1) as f64,
+        cpu.as_secs_f64() / (driven.elapsed.as_secs_f64() * cores as f64) * 100.0,
+    );
+    println!(
+        "stored {stored}/{} replies in the thread ({}), Announces queued {announces}/{} ({}), \
+         deliveries queued {deliveries}, Announces delivered to the follower during the run \
+         {delivered_during}",
+        options.replies,
+        if stored == options.replies as i64 {
+            "all"
+        } else {
+            "MISSING"
+        },
+        options.replies,
+        if announces == options.replies as i64 {
+            "all"
+        } else {
+            "MISSING"
+        },
+    );
+    println!(
+        "Rounds / raw: {:.2} x rsa verify + insert, {:.2} x aws-lc-rs verify + insert, {:.2} x \
+         insert alone",
+        rate / raw_rsa,
+        rate / raw_aws,
+        rate / insert_only,
+    );
+    if options.worker && refused == 0 {
+        let drain = Instant::now();
+        let all = wait_for(
+            &delivered,
+            delivered_before + options.replies,
+            Duration::from_secs(10),
+        )
+        .await;
+        let pending = state.db.count_pending_deliveries().await.unwrap_or(-1);
+        println!(
+            "the worker delivered {} of the run's Announces by {:.1} s after it{}; deliveries \
+             pending then: {pending}",
+            delivered.load(Ordering::Relaxed) - delivered_before,
+            drain.elapsed().as_secs_f64(),
+            if all { "" } else { " (gave up waiting)" }
+        );
+    }
+    println!(
+        "memory (VmRSS of this one process: Rounds + origin + load generator): at start {:.1} \
+         MiB, Rounds idle with its thread {rss_idle:.1} MiB, after the run {rss_after:.1} MiB \
+         (with {:.0} MiB of pre-signed requests), peak {:.1} MiB",
+        rss_start,
+        (requests.len() as f64 * (body_bytes + 700.0)) / (1024.0 * 1024.0),
+        memory_mib("VmHWM"),
+    );
+
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    drop(federation);
+    drop(state);
+    pool.close().await;
+    if let (Some(name), Some(admin)) = (pg_name, &options.database) {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await
+            .unwrap();
+    }
+    let expected = options.replies as i64;
+    if refused == 0 && stored == expected && announces == expected {
+        println!("check: every reply was accepted, stored, and its Announce queued");
+    } else {
+        println!(
+            "CHECK FAILED: {refused} replies refused, {} not stored, {} Announces not queued",
+            expected - stored,
+            expected - announces
+        );
+        if options.check {
+            std::process::exit(1);
+        }
+    }
+}
+
+fn main() {
+    let rss_start = memory_mib("VmRSS");
+    // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    }
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(&options, rss_start));
+}
