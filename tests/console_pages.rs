@@ -14,12 +14,8 @@ mod web_support;
 use common::{peer::Peer, signing, TestDb};
 use reqwest::{header, StatusCode};
 use rounds::{
-    db::{
-        actors::NewRemoteActor,
-        posts::{NewPost, PostContent},
-        Db,
-    },
-    model::{PostDetails, PostKind, Role, Visibility},
+    db::{actors::NewRemoteActor, Db},
+    model::Role,
     service::{moderation::instances, moderation::reports, publishing::Place},
 };
 use web_support::*;
@@ -286,57 +282,30 @@ async fn remote_text_is_escaped_in_the_console(db: TestDb) {
         )
         .await;
     let state = site.rounds.state();
-    let zoe = state
-        .db
-        .upsert_remote_actor(&NewRemoteActor {
-            avatar_url: Some(url::Url::parse("javascript:alert(3)").unwrap()),
-            profile_url: Some(url::Url::parse("javascript:alert(2)").unwrap()),
-            ap_id: url::Url::parse("https://mastodon.example/users/zoe").unwrap(),
-            instance: "mastodon.example".into(),
-            kind: "Person".into(),
-            preferred_username: Some("zoe\"><b>".into()),
-            display_name: Some("<img src=x onerror=alert(1)>Zoë".into()),
-            inbox: url::Url::parse("https://mastodon.example/users/zoe/inbox").unwrap(),
-            shared_inbox: None,
-            public_key_id: "https://mastodon.example/users/zoe#main-key".into(),
-            public_key_pem: "unused".into(),
-        })
+    let zoe = NewRemoteActor {
+        avatar_url: Some(url::Url::parse("javascript:alert(3)").unwrap()),
+        profile_url: Some(url::Url::parse("javascript:alert(2)").unwrap()),
+        ..remote_actor(
+            "https://mastodon.example/users/zoe",
+            Some("zoe\"><b>"),
+            Some("<img src=x onerror=alert(1)>Zoë"),
+        )
+    };
+    let held = RemoteReply {
+        content_warning: Some("<svg onload=alert(4)>"),
+        html: "<p>Call &lt;script&gt;alert(5)&lt;/script&gt; me</p>",
+        ..RemoteReply::new(
+            "https://mastodon.example/users/zoe/statuses/1",
+            thread,
+            thread,
+        )
+    };
+    let held = store_reply_by(&site, &zoe, &held).await;
+    let mut conn = state.db.pool.acquire().await.unwrap();
+    Db::hold_post(&mut conn, held, "looks like <i>a phone</i> number")
         .await
         .unwrap();
-    let details = PostDetails::default();
-    let community = community_id(&state).await;
-    let mut tx = state.db.begin().await.unwrap();
-    let held = Db::insert_post(
-        &mut tx,
-        &NewPost {
-            ap_id: Some("https://mastodon.example/users/zoe/statuses/1"),
-            kind: PostKind::Reply,
-            author_local_id: None,
-            author_remote_id: Some(zoe.id),
-            audience_id: community,
-            root_id: Some(thread),
-            parent_id: Some(thread),
-            content: PostContent {
-                title: None,
-                summary: None,
-                content_warning: Some("<svg onload=alert(4)>"),
-                source: None,
-                content_html: "<p>Call &lt;script&gt;alert(5)&lt;/script&gt; me</p>",
-                details: &details,
-                starts_at: None,
-                ends_at: None,
-            },
-            visibility: Visibility::Public,
-            remote_url: None,
-            published_at: rounds::db::now_millis(),
-        },
-    )
-    .await
-    .unwrap();
-    Db::hold_post(&mut tx, held, "looks like <i>a phone</i> number")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    drop(conn);
     let data = site.rounds.federation.to_request_data();
     reports::receive_flag(
         &data,

@@ -13,12 +13,8 @@ mod web_support;
 use common::{peer::Peer, signing, TestDb};
 use regex::Regex;
 use rounds::{
-    db::{
-        actors::NewRemoteActor,
-        posts::{NewPost, PostContent},
-        Db,
-    },
-    model::{PostDetails, PostKind, Role, Visibility},
+    db::{actors::NewRemoteActor, Db},
+    model::Role,
     service::publishing::Place,
 };
 use serde_json::json;
@@ -191,54 +187,20 @@ async fn hostile_html_is_inert_on_every_page(db: TestDb) {
     // An author whose name, avatar and profile address are hostile (stored as if an earlier
     // version had let them through: the pages must hold on their own).
     let state = site.rounds.state();
-    let mallet = state
-        .db
-        .upsert_remote_actor(&NewRemoteActor {
-            avatar_url: Some(url::Url::parse("javascript:alert(1)").unwrap()),
-            profile_url: Some(url::Url::parse("javascript:alert(2)").unwrap()),
-            ap_id: url::Url::parse("https://evil.example/users/mallet").unwrap(),
-            instance: "evil.example".into(),
-            kind: "Person".into(),
-            preferred_username: Some("<img src=x onerror=alert(1)>".into()),
-            display_name: Some("<script>alert(1)</script>\"><svg onload=alert(1)>".into()),
-            inbox: url::Url::parse("https://evil.example/users/mallet/inbox").unwrap(),
-            shared_inbox: None,
-            public_key_id: "https://evil.example/users/mallet#main-key".into(),
-            public_key_pem: "unused".into(),
-        })
-        .await
-        .unwrap();
-    let details = PostDetails::default();
-    let community = community_id(&state).await;
-    let mut tx = state.db.begin().await.unwrap();
-    let mallet_reply = Db::insert_post(
-        &mut tx,
-        &NewPost {
-            ap_id: Some("https://evil.example/notes/1"),
-            kind: PostKind::Reply,
-            author_local_id: None,
-            author_remote_id: Some(mallet.id),
-            audience_id: community,
-            root_id: Some(root),
-            parent_id: Some(root),
-            content: PostContent {
-                title: None,
-                summary: None,
-                content_warning: None,
-                source: None,
-                content_html: "<p>hello</p>",
-                details: &details,
-                starts_at: None,
-                ends_at: None,
-            },
-            visibility: Visibility::Public,
-            remote_url: Some("javascript:alert(3)"),
-            published_at: rounds::db::now_millis(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let mallet = NewRemoteActor {
+        avatar_url: Some(url::Url::parse("javascript:alert(1)").unwrap()),
+        profile_url: Some(url::Url::parse("javascript:alert(2)").unwrap()),
+        ..remote_actor(
+            "https://evil.example/users/mallet",
+            Some("<img src=x onerror=alert(1)>"),
+            Some("<script>alert(1)</script>\"><svg onload=alert(1)>"),
+        )
+    };
+    let mallet_reply = RemoteReply {
+        remote_url: Some("javascript:alert(3)"),
+        ..RemoteReply::new("https://evil.example/notes/1", root, root)
+    };
+    let mallet_reply = store_reply_by(&site, &mallet, &mallet_reply).await;
 
     let visitor = Browser::anonymous();
     let (_, moderator) = logged_in_member(&site, "mo", Role::Moderator).await;

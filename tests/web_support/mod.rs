@@ -381,6 +381,34 @@ pub async fn store_replies(site: &Site, root: i64, replies: &[(i64, String)]) ->
     ids
 }
 
+/// `zoe@mastodon.example`, a plain remote actor.
+pub fn zoe() -> NewRemoteActor {
+    remote_actor(
+        "https://mastodon.example/users/zoe",
+        Some("zoe"),
+        Some("Zoë"),
+    )
+}
+
+/// A remote actor with this id, username and display name (stored as given: tests use it for
+/// hostile names too), no avatar or profile address.
+pub fn remote_actor(ap_id: &str, username: Option<&str>, name: Option<&str>) -> NewRemoteActor {
+    let id = url::Url::parse(ap_id).unwrap();
+    NewRemoteActor {
+        avatar_url: None,
+        profile_url: None,
+        instance: id.host_str().unwrap().to_string(),
+        kind: "Person".into(),
+        preferred_username: username.map(str::to_string),
+        display_name: name.map(str::to_string),
+        inbox: url::Url::parse(&format!("{ap_id}/inbox")).unwrap(),
+        shared_inbox: None,
+        public_key_id: format!("{ap_id}#main-key"),
+        public_key_pem: "unused".into(),
+        ap_id: id,
+    }
+}
+
 /// A reply by the remote actor `zoe@mastodon.example` to `parent` in the thread `root`,
 /// addressed as `visibility` says, stored as the inbox would; its id.
 pub async fn store_remote_reply(
@@ -390,53 +418,74 @@ pub async fn store_remote_reply(
     html: &str,
     visibility: Visibility,
 ) -> i64 {
-    let state = site.rounds.state();
-    let zoe = state
-        .db
-        .upsert_remote_actor(&NewRemoteActor {
-            avatar_url: None,
-            profile_url: None,
-            ap_id: url::Url::parse("https://mastodon.example/users/zoe").unwrap(),
-            instance: "mastodon.example".into(),
-            kind: "Person".into(),
-            preferred_username: Some("zoe".into()),
-            display_name: Some("Zoë".into()),
-            inbox: url::Url::parse("https://mastodon.example/users/zoe/inbox").unwrap(),
-            shared_inbox: None,
-            public_key_id: "https://mastodon.example/users/zoe#main-key".into(),
-            public_key_pem: "unused".into(),
-        })
-        .await
-        .unwrap();
-    let details = PostDetails::default();
     let ap_id = format!(
         "https://mastodon.example/users/zoe/statuses/{:x}",
         rand::random::<u64>()
     );
+    let reply = RemoteReply {
+        html,
+        visibility,
+        ..RemoteReply::new(&ap_id, root, parent)
+    };
+    store_reply_by(site, &zoe(), &reply).await
+}
+
+/// What [`store_reply_by`] stores.
+pub struct RemoteReply<'a> {
+    pub ap_id: &'a str,
+    pub root: i64,
+    pub parent: i64,
+    pub html: &'a str,
+    pub content_warning: Option<&'a str>,
+    pub visibility: Visibility,
+    pub remote_url: Option<&'a str>,
+}
+
+impl<'a> RemoteReply<'a> {
+    /// A public reply saying "hello", without content warning or original address.
+    pub fn new(ap_id: &'a str, root: i64, parent: i64) -> RemoteReply<'a> {
+        RemoteReply {
+            ap_id,
+            root,
+            parent,
+            html: "<p>hello</p>",
+            content_warning: None,
+            visibility: Visibility::Public,
+            remote_url: None,
+        }
+    }
+}
+
+/// `reply` by `author` (stored, or updated, first) in the community forum, stored as the inbox
+/// would; its id.
+pub async fn store_reply_by(site: &Site, author: &NewRemoteActor, reply: &RemoteReply<'_>) -> i64 {
+    let state = site.rounds.state();
+    let author = state.db.upsert_remote_actor(author).await.unwrap();
+    let details = PostDetails::default();
     let community = community_id(&state).await;
     let mut tx = state.db.begin().await.unwrap();
     let id = Db::insert_post(
         &mut tx,
         &NewPost {
-            ap_id: Some(&ap_id),
+            ap_id: Some(reply.ap_id),
             kind: PostKind::Reply,
             author_local_id: None,
-            author_remote_id: Some(zoe.id),
+            author_remote_id: Some(author.id),
             audience_id: community,
-            root_id: Some(root),
-            parent_id: Some(parent),
+            root_id: Some(reply.root),
+            parent_id: Some(reply.parent),
             content: PostContent {
                 title: None,
                 summary: None,
-                content_warning: None,
+                content_warning: reply.content_warning,
                 source: None,
-                content_html: html,
+                content_html: reply.html,
                 details: &details,
                 starts_at: None,
                 ends_at: None,
             },
-            visibility,
-            remote_url: None,
+            visibility: reply.visibility,
+            remote_url: reply.remote_url,
             published_at: rounds::db::now_millis(),
         },
     )
