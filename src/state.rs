@@ -9,6 +9,10 @@ use crate::{
     config::Config,
     db::Db,
     delivery::{metrics::DeliveryMetrics, revive::Revivals},
+    federation::{
+        actor_documents::ActorDocuments, objects::remote_actor::RemoteActorCache,
+        verification::VerifyingKeys,
+    },
     model::LocalActor,
     service::moderation::{instances::InstancePolicies, rate_limits::InboundLimits},
 };
@@ -31,6 +35,12 @@ pub struct AppState {
     pub instance_policies: Arc<InstancePolicies>,
     /// Inbound rate limits of this process.
     pub inbound_limits: Arc<InboundLimits>,
+    /// Remote actors' public keys, parsed, for verifying inbound signatures.
+    pub verifying_keys: Arc<VerifyingKeys>,
+    /// Remote actors recently read or stored (see `RemoteActorCache`).
+    pub remote_actors: Arc<RemoteActorCache>,
+    /// Local actors' documents, serialized (see `federation::actor_documents`).
+    pub actor_documents: Arc<ActorDocuments>,
 }
 
 impl AppState {
@@ -49,6 +59,9 @@ impl AppState {
             delivery_revivals: Arc::new(Revivals::default()),
             instance_policies: Arc::new(InstancePolicies::default()),
             inbound_limits: Arc::new(inbound_limits),
+            verifying_keys: Arc::new(VerifyingKeys::default()),
+            remote_actors: Arc::new(RemoteActorCache::default()),
+            actor_documents: Arc::new(ActorDocuments::default()),
         })
     }
 

@@ -262,6 +262,7 @@ async fn a_remote_reply_is_shown_with_its_handle_and_escaped(db: TestDb) {
             visibility: Visibility::Public,
             remote_url: Some("javascript:alert(1)"),
             published_at: rounds::db::now_millis(),
+            activity_ap_id: None,
         },
     )
     .await

@@ -3,7 +3,8 @@
 //! verified, threaded, stored and announced by the forum's Group to its one follower.
 //!
 //! Run: `cargo bench --bench ingest -- [--replies 20000] [--actors 1000] [--concurrency 64]
-//!       [--database postgres://...] [--no-worker] [--check]`
+//!       [--database postgres://...] [--no-worker] [--check] [--against fedify]
+//!       [--fedify-args "--workers 2 --raw"]`
 //!
 //! One process holds everything, on the same cores: one Rounds instance (`rounds::app`, with its
 //! delivery worker unless `--no-worker`), an "origin" of remote instances (ten actors on each
@@ -20,13 +21,17 @@
 //! does), RSA-SHA256 verified with a cached key (the `rsa` crate that activitypub_federation
 //! verifies with, and aws-lc-rs), the JSON parsed, and one awaited sqlx insert per activity into
 //! a scratch table of the same database, from `--concurrency` tokio tasks on all cores.
+//!
+//! With `--against fedify`, the same run then measures an independent Fedify-based inbox doing
+//! the same job (`benches/ingest/fedify/`, Node.js; see `peer.rs`) on the same replies, and
+//! prints Rounds / Fedify.
 
 /// The allocator of the `rounds` binary (src/main.rs), so the figures are the server's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -67,6 +72,10 @@ struct Options {
     worker: bool,
     /// Exit with an error when a reply was refused, not stored or not announced (`--check`).
     check: bool,
+    /// An independent server to measure in the same run (`--against fedify`).
+    against: Option<peer::Peer>,
+    /// More arguments for the Fedify server (`--fedify-args "--workers 2 --raw"`).
+    fedify_args: Vec<String>,
 }
 
 fn options() -> Options {
@@ -77,6 +86,8 @@ fn options() -> Options {
         database: None,
         worker: true,
         check: false,
+        against: None,
+        fedify_args: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut index = 0;
@@ -87,6 +98,10 @@ fn options() -> Options {
             "--actors" => options.actors = value.parse().expect("--actors N"),
             "--concurrency" => options.concurrency = value.parse().expect("--concurrency C"),
             "--database" => options.database = Some(value),
+            "--against" => options.against = Some(peer::Peer::parse(&value)),
+            "--fedify-args" => {
+                options.fedify_args = value.split_whitespace().map(String::from).collect();
+            }
             "--no-worker" | "--check" => {
                 if args[index] == "--check" {
                     options.check = true;
@@ -108,9 +123,12 @@ fn options() -> Options {
     options
 }
 
+mod load;
 mod origin;
+mod peer;
 mod raw;
 
+use load::*;
 use origin::*;
 use raw::*;
 
@@ -255,157 +273,16 @@ fn sign_all(keys: &[SigningKey], inbox: &Url, bodies: Vec<(usize, String)>) -> V
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// The load generator.
-
-struct Driven {
-    latencies: Vec<Duration>,
-    statuses: BTreeMap<u16, usize>,
-    first_refusal: Option<String>,
-    /// The indexes of the requests refused.
-    refused: Vec<usize>,
-    elapsed: Duration,
-}
-
-/// Refusals after which a run stops sending: a server that refuses this many is broken, and a
-/// broken server can take minutes per request.
-const GIVE_UP_AFTER: usize = 50;
-
-/// How long the load generator waits for an answer before counting a request as refused.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// POSTs every request to `url` from `concurrency` tasks, each on its own keep-alive
-/// connection, recording each request's latency (until the response body is read). Stops early
-/// after [`GIVE_UP_AFTER`] refusals (a timeout counts as one, with status 0).
-async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: usize) -> Driven {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .unwrap();
-    let next = Arc::new(AtomicUsize::new(0));
-    let refusals = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, next, requests, url, refusals) = (
-                client.clone(),
-                next.clone(),
-                requests.clone(),
-                url.to_string(),
-                refusals.clone(),
-            );
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut statuses = BTreeMap::new();
-                let mut first_refusal = None;
-                let mut refused = Vec::new();
-                loop {
-                    if refusals.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
-                        break;
-                    }
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(request) = requests.get(index) else {
-                        break;
-                    };
-                    let sent = Instant::now();
-                    let exchange = async {
-                        let response = client
-                            .post(&url)
-                            .headers(request.headers.clone())
-                            .body(request.body.clone())
-                            .send()
-                            .await
-                            .unwrap();
-                        let status = response.status().as_u16();
-                        (status, response.bytes().await.unwrap_or_default())
-                    };
-                    // Status 0: no answer within REQUEST_TIMEOUT.
-                    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-                        .await
-                        .unwrap_or((0, Bytes::new()));
-                    latencies.push(sent.elapsed());
-                    *statuses.entry(status).or_insert(0) += 1;
-                    if !(200..300).contains(&status) {
-                        refused.push(index);
-                        refusals.fetch_add(1, Ordering::Relaxed);
-                        first_refusal.get_or_insert_with(|| match status {
-                            0 => format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
-                            _ => format!(
-                                "{status}: {}",
-                                String::from_utf8_lossy(&body[..body.len().min(300)])
-                            ),
-                        });
-                    }
-                }
-                (latencies, statuses, first_refusal, refused)
-            })
-        })
-        .collect();
-    let mut driven = Driven {
-        latencies: Vec::new(),
-        statuses: BTreeMap::new(),
-        first_refusal: None,
-        refused: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
-    for task in tasks {
-        let (latencies, statuses, refusal, refused) = task.await.unwrap();
-        driven.refused.extend(refused);
-        driven.latencies.extend(latencies);
-        for (status, count) in statuses {
-            *driven.statuses.entry(status).or_insert(0) += count;
-        }
-        driven.first_refusal = driven.first_refusal.or(refusal);
-    }
-    driven.elapsed = started.elapsed();
-    driven.latencies.sort();
-    driven
-}
-
-fn non_2xx(driven: &Driven) -> usize {
-    driven
-        .statuses
-        .iter()
-        .filter(|(status, _)| !(200..300).contains(*status))
-        .map(|(_, count)| count)
-        .sum()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].as_secs_f64() * 1e3
+/// The warm-up's replies, one per actor (`(actor, body)`), so that the server fetches and
+/// caches every actor and key.
+fn warm_bodies(bases: &[String], actors: usize, thread: &str, ada: &str) -> Vec<(usize, String)> {
+    (0..actors)
+        .map(|n| (n, create_note(bases, n, (&format!("w{n}"), n), thread, ada)))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
-// Measuring the process.
-
-/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
-/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
-fn memory_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+// The database, and waiting.
 
 async fn count(pool: &AnyPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
@@ -570,31 +447,9 @@ async fn run(options: &Options, rss_start: f64) {
     }
 
     // Warm-up (untimed): one reply per actor, so Rounds fetches and stores every actor and key.
-    let warm_bodies = (0..options.actors)
-        .map(|n| {
-            let key = format!("w{n}");
-            (n, create_note(&bases, n, (&key, n), &thread_url, &ada_url))
-        })
-        .collect();
-    let warm = sign_all(&keys, &shared_inbox, warm_bodies);
-    // A few at a time, then whatever was refused again, one by one: this only fills caches.
-    let mut warmed = drive(&inbox_url, Arc::new(warm), options.concurrency.min(4)).await;
-    let warm_refused = warmed.refused.len();
-    for _ in 0..3 {
-        if warmed.refused.is_empty() {
-            break;
-        }
-        let again: Vec<Signed> = warmed
-            .refused
-            .iter()
-            .map(|&index| {
-                let key = format!("w{index}");
-                let body = create_note(&bases, index, (&key, index), &thread_url, &ada_url);
-                sign(&keys[index], &shared_inbox, body)
-            })
-            .collect();
-        warmed = drive(&inbox_url, Arc::new(again), 1).await;
-    }
+    let warm_bodies = warm_bodies(&bases, options.actors, &thread_url, &ada_url);
+    let (warm_refused, warmed) =
+        warm_up(&keys, &shared_inbox, &warm_bodies, options.concurrency).await;
     assert!(
         warmed.refused.is_empty(),
         "warm-up refused: {:?} {:?}",
@@ -791,6 +646,28 @@ async fn run(options: &Options, rss_start: f64) {
 
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    // The same job for an independent server, now that Rounds is stopped (`--against`).
+    let peer_ok = match options.against {
+        Some(against) => {
+            let job = peer::Job {
+                keys: &keys,
+                warm_bodies: &warm_bodies,
+                timed: &requests,
+                actors: options.actors,
+                concurrency: options.concurrency,
+                thread: &thread_url,
+                extra_args: &options.fedify_args,
+            };
+            let rounds = peer::Measured {
+                name: format!("Rounds ({backend})"),
+                rate,
+                p50: percentile(&driven.latencies, 0.50),
+                p99: percentile(&driven.latencies, 0.99),
+            };
+            peer::run(against, &job, &rounds).await
+        }
+        None => true,
+    };
     drop(federation);
     drop(state);
     pool.close().await;
@@ -802,7 +679,8 @@ async fn run(options: &Options, rss_start: f64) {
             .unwrap();
     }
     let expected = options.replies as i64;
-    if refused == 0 && stored == expected && announces == expected {
+    let ok = refused == 0 && stored == expected && announces == expected;
+    if ok {
         println!("check: every reply was accepted, stored, and its Announce queued");
     } else {
         println!(
@@ -810,9 +688,12 @@ async fn run(options: &Options, rss_start: f64) {
             expected - stored,
             expected - announces
         );
-        if options.check {
-            std::process::exit(1);
-        }
+    }
+    if !peer_ok {
+        println!("CHECK FAILED for the peer (--against): see its lines above");
+    }
+    if options.check && !(ok && peer_ok) {
+        std::process::exit(1);
     }
 }
 

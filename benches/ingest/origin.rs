@@ -18,6 +18,10 @@ use tokio::net::TcpListener;
 
 use super::ACTORS_PER_INSTANCE;
 
+/// Actor documents served so far, by every instance: once keys are cached, a server under test
+/// should fetch none.
+pub(crate) static ACTOR_FETCHES: AtomicUsize = AtomicUsize::new(0);
+
 pub(crate) struct OriginInstance {
     pub(crate) base: String,
     pub(crate) public_key_pem: Arc<String>,
@@ -28,6 +32,7 @@ pub(crate) async fn actor_document(
     State(origin): State<Arc<OriginInstance>>,
     Path(name): Path<String>,
 ) -> Response {
+    ACTOR_FETCHES.fetch_add(1, Ordering::Relaxed);
     let base = &origin.base;
     let id = format!("{base}/users/{name}");
     // Mastodon's shape.

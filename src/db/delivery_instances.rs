@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{any::AnyRow, AnyConnection, Connection, Row};
 
 use super::{deliveries::placeholders, now_millis, Backend, Db};
 
@@ -56,7 +56,7 @@ pub enum InstanceUpdate {
 }
 
 /// Outcomes to record in one transaction (group commit).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct OutcomeBatch {
     pub finished: Vec<FinishedDelivery>,
     /// Deliveries tried and failed for now: (id, status).
@@ -157,12 +157,19 @@ impl Db {
                  ORDER BY q.next_attempt_at, q.instance LIMIT $4 {lock}) \
              RETURNING instance, failures"
         );
-        let rows = sqlx::query(&sql)
-            .bind(worker)
-            .bind(lease_until)
-            .bind(now_millis())
-            .bind(limit)
-            .fetch_all(&self.pool)
+        let worker = worker.to_string();
+        let rows = self
+            .write_in_turn(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(&sql)
+                        .bind(worker)
+                        .bind(lease_until)
+                        .bind(now_millis())
+                        .bind(limit)
+                        .fetch_all(conn)
+                        .await
+                })
+            })
             .await?;
         rows.iter()
             .map(|row| {
@@ -180,38 +187,48 @@ impl Db {
         worker: &str,
         lease_until: i64,
     ) -> Result<u64, sqlx::Error> {
-        let result =
-            sqlx::query("UPDATE delivery_instances SET claimed_until = $1 WHERE claimed_by = $2")
+        let worker = worker.to_string();
+        self.write_in_turn(move |conn| {
+            Box::pin(async move {
+                let result = sqlx::query(
+                    "UPDATE delivery_instances SET claimed_until = $1 WHERE claimed_by = $2",
+                )
                 .bind(lease_until)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(conn)
                 .await?;
-        Ok(result.rows_affected())
+                Ok(result.rows_affected())
+            })
+        })
+        .await
     }
 
     /// Releases every claim `worker` holds (at shutdown), or every claim of anyone when `worker`
     /// is `None` (at start on SQLite, where one process owns the queue).
     pub async fn release_instance_claims(&self, worker: Option<&str>) -> Result<u64, sqlx::Error> {
-        let result = match worker {
-            Some(worker) => {
-                sqlx::query(
-                    "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL \
-                     WHERE claimed_by = $1",
-                )
-                .bind(worker)
-                .execute(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL \
-                     WHERE claimed_by IS NOT NULL",
-                )
-                .execute(&self.pool)
-                .await?
-            }
-        };
-        Ok(result.rows_affected())
+        let worker = worker.map(str::to_string);
+        self.write_in_turn(move |conn| {
+            Box::pin(async move {
+                let result =
+                    match worker {
+                        Some(worker) => sqlx::query(
+                            "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL \
+                             WHERE claimed_by = $1",
+                        )
+                        .bind(worker)
+                        .execute(conn)
+                        .await?,
+                        None => sqlx::query(
+                            "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL \
+                             WHERE claimed_by IS NOT NULL",
+                        )
+                        .execute(conn)
+                        .await?,
+                    };
+                Ok(result.rows_affected())
+            })
+        })
+        .await
     }
 
     /// Records a batch of outcomes by `worker` in one transaction.
@@ -220,139 +237,153 @@ impl Db {
         worker: &str,
         batch: &OutcomeBatch,
     ) -> Result<(), sqlx::Error> {
-        let now = now_millis();
-        let effects = fold_instance_updates(&batch.instances);
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres && !effects.is_empty() {
-            // Lock the instances first, in name order, as enqueueing does: no deadlocks, and a
-            // release below sees every delivery queued before it took the lock.
-            let names: Vec<&String> = effects.keys().collect();
-            for chunk in names.chunks(CHUNK) {
-                let sql = format!(
-                    "SELECT instance FROM delivery_instances WHERE instance IN ({}) \
-                     ORDER BY instance FOR UPDATE",
-                    placeholders(1, chunk.len())
-                );
-                let mut query = sqlx::query(&sql);
-                for name in chunk {
-                    query = query.bind(name.as_str());
-                }
-                query.fetch_all(&mut *tx).await?;
-            }
-        }
-        // Finished deliveries, grouped by (state, status) so that a fan-out is a few statements.
-        let mut groups: BTreeMap<(i64, &str), Vec<i64>> = BTreeMap::new();
-        for done in &batch.finished {
-            groups
-                .entry((done.state, done.status.as_str()))
-                .or_default()
-                .push(done.id);
-        }
-        for ((state, status), ids) in groups {
-            for chunk in ids.chunks(CHUNK) {
-                let sql = format!(
-                    "UPDATE deliveries SET state = $1, last_status = $2, finished_at = $3, \
-                     attempts = attempts + 1 WHERE id IN ({})",
-                    placeholders(4, chunk.len())
-                );
-                let mut query = sqlx::query(&sql).bind(state).bind(status).bind(now);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-        for (id, status) in &batch.retried {
-            sqlx::query(
-                "UPDATE deliveries SET attempts = attempts + 1, last_status = $1 WHERE id = $2",
-            )
-            .bind(status)
-            .bind(*id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for chunk in batch.gone_actors.chunks(CHUNK) {
+        let (worker, batch, backend) = (worker.to_string(), batch.clone(), self.backend);
+        self.write_in_turn(move |conn| {
+            Box::pin(async move { record_outcomes_in(conn, backend, &worker, &batch).await })
+        })
+        .await
+    }
+}
+
+/// [`Db::record_delivery_outcomes`] on one connection (in the writer's transaction on SQLite).
+async fn record_outcomes_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    worker: &str,
+    batch: &OutcomeBatch,
+) -> Result<(), sqlx::Error> {
+    let now = now_millis();
+    let effects = fold_instance_updates(&batch.instances);
+    let mut tx = conn.begin().await?;
+    if backend == Backend::Postgres && !effects.is_empty() {
+        // Lock the instances first, in name order, as enqueueing does: no deadlocks, and a
+        // release below sees every delivery queued before it took the lock.
+        let names: Vec<&String> = effects.keys().collect();
+        for chunk in names.chunks(CHUNK) {
             let sql = format!(
-                "DELETE FROM follows WHERE remote_actor_id IN ({})",
+                "SELECT instance FROM delivery_instances WHERE instance IN ({}) \
+                     ORDER BY instance FOR UPDATE",
                 placeholders(1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
+            for name in chunk {
+                query = query.bind(name.as_str());
+            }
+            query.fetch_all(&mut *tx).await?;
+        }
+    }
+    // Finished deliveries, grouped by (state, status) so that a fan-out is a few statements.
+    let mut groups: BTreeMap<(i64, &str), Vec<i64>> = BTreeMap::new();
+    for done in &batch.finished {
+        groups
+            .entry((done.state, done.status.as_str()))
+            .or_default()
+            .push(done.id);
+    }
+    for ((state, status), ids) in groups {
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE deliveries SET state = $1, last_status = $2, finished_at = $3, \
+                     attempts = attempts + 1 WHERE id IN ({})",
+                placeholders(4, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(state).bind(status).bind(now);
             for id in chunk {
                 query = query.bind(*id);
             }
             query.execute(&mut *tx).await?;
         }
-        let mut succeeded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        let mut released = Vec::new();
-        for (instance, effect) in &effects {
-            match &effect.health {
-                Some(Health::Succeeded(status)) => {
-                    succeeded.entry(status).or_default().push(instance)
-                }
-                Some(Health::Failed {
-                    failures,
-                    next_attempt_at,
-                    status,
-                    unavailable,
-                }) => {
-                    sqlx::query(
-                        "UPDATE delivery_instances SET failures = $1, next_attempt_at = $2, \
+    }
+    for (id, status) in &batch.retried {
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, last_status = $1 WHERE id = $2",
+        )
+        .bind(status)
+        .bind(*id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for chunk in batch.gone_actors.chunks(CHUNK) {
+        let sql = format!(
+            "DELETE FROM follows WHERE remote_actor_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let mut succeeded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut released = Vec::new();
+    for (instance, effect) in &effects {
+        match &effect.health {
+            Some(Health::Succeeded(status)) => succeeded.entry(status).or_default().push(instance),
+            Some(Health::Failed {
+                failures,
+                next_attempt_at,
+                status,
+                unavailable,
+            }) => {
+                sqlx::query(
+                    "UPDATE delivery_instances SET failures = $1, next_attempt_at = $2, \
                          last_failure_at = $3, last_status = $4, \
                          unavailable_since = CASE WHEN $5 = 1 \
                              THEN COALESCE(unavailable_since, $3) ELSE NULL END \
                          WHERE instance = $6",
-                    )
-                    .bind(*failures)
-                    .bind(*next_attempt_at)
-                    .bind(now)
-                    .bind(status.as_str())
-                    .bind(i64::from(*unavailable))
-                    .bind(instance.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                None => {}
+                )
+                .bind(*failures)
+                .bind(*next_attempt_at)
+                .bind(now)
+                .bind(status.as_str())
+                .bind(i64::from(*unavailable))
+                .bind(instance.as_str())
+                .execute(&mut *tx)
+                .await?;
             }
-            if effect.released {
-                released.push(instance.as_str());
-            }
+            None => {}
         }
-        for (status, instances) in succeeded {
-            for chunk in instances.chunks(CHUNK) {
-                let sql = format!(
-                    "UPDATE delivery_instances SET failures = 0, next_attempt_at = 0, \
+        if effect.released {
+            released.push(instance.as_str());
+        }
+    }
+    for (status, instances) in succeeded {
+        for chunk in instances.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE delivery_instances SET failures = 0, next_attempt_at = 0, \
                      last_success_at = $1, last_status = $2, unavailable_since = NULL \
                      WHERE instance IN ({})",
-                    placeholders(3, chunk.len())
-                );
-                let mut query = sqlx::query(&sql).bind(now).bind(status);
-                for instance in chunk {
-                    query = query.bind(*instance);
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-        for chunk in released.chunks(CHUNK) {
-            // An instance left with nothing to send goes idle: the claim query skips it until
-            // enqueueing wakes it.
-            let sql = format!(
-                "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL, \
-                 next_attempt_at = CASE WHEN next_attempt_at = 0 AND NOT EXISTS ( \
-                     SELECT 1 FROM deliveries d \
-                     WHERE d.instance = delivery_instances.instance AND d.state = 0) \
-                     THEN {IDLE} ELSE next_attempt_at END \
-                 WHERE claimed_by = $1 AND instance IN ({})",
-                placeholders(2, chunk.len())
+                placeholders(3, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(worker);
+            let mut query = sqlx::query(&sql).bind(now).bind(status);
             for instance in chunk {
                 query = query.bind(*instance);
             }
             query.execute(&mut *tx).await?;
         }
-        tx.commit().await
     }
+    for chunk in released.chunks(CHUNK) {
+        // An instance left with nothing to send goes idle: the claim query skips it until
+        // enqueueing wakes it.
+        let sql = format!(
+            "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL, \
+                 next_attempt_at = CASE WHEN next_attempt_at = 0 AND NOT EXISTS ( \
+                     SELECT 1 FROM deliveries d \
+                     WHERE d.instance = delivery_instances.instance AND d.state = 0) \
+                     THEN {IDLE} ELSE next_attempt_at END \
+                 WHERE claimed_by = $1 AND instance IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(worker);
+        for instance in chunk {
+            query = query.bind(*instance);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
 
+impl Db {
     /// Every instance Rounds has delivered to or has queued for, most backlog first.
     pub async fn delivery_instance_statuses(&self) -> Result<Vec<InstanceStatus>, sqlx::Error> {
         let rows = sqlx::query(

@@ -18,8 +18,11 @@ pub mod posts;
 pub mod received;
 pub mod sessions;
 pub mod tokens;
+pub mod writer;
 
 use std::{path::Path, str::FromStr, time::Duration};
+
+use futures::future::BoxFuture;
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
@@ -40,7 +43,13 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Group commit for the inbox's writes (see [`writer`]).
+    pub writer: writer::Writer,
 }
+
+/// Group-commit writer tasks per process on PostgreSQL, which takes concurrent transactions
+/// (each still batches what waits).
+const POSTGRES_WRITERS: usize = 4;
 
 /// A transaction on either database.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -66,9 +75,16 @@ impl Db {
                     .max_connections(8)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
+                            // mmap_size: reads come straight from the operating system's page
+                            // cache instead of being copied into each connection's 2 MiB cache,
+                            // so a page of a thread whose replies are scattered over a large
+                            // file costs 3-4x less (see docs/performance.md, Reads). Mapped
+                            // pages count in the process's RSS (file-backed, reclaimable), so
+                            // the map is capped at 256 MiB: beyond it SQLite reads as usual.
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA mmap_size = 268435456;",
                             )
                             .await?;
                             Ok(())
@@ -77,6 +93,8 @@ impl Db {
                     .connect_with(options)
                     .await?;
                 Ok(Db {
+                    // SQLite has one writer: one task, one transaction at a time.
+                    writer: writer::Writer::new(pool.clone(), 1, "BEGIN IMMEDIATE"),
                     pool,
                     backend: Backend::Sqlite,
                 })
@@ -90,6 +108,7 @@ impl Db {
                     .connect_with(options)
                     .await?;
                 Ok(Db {
+                    writer: writer::Writer::new(pool.clone(), POSTGRES_WRITERS, "BEGIN"),
                     pool,
                     backend: Backend::Postgres,
                 })
@@ -105,9 +124,32 @@ impl Db {
         }
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// waiting for it up to the busy timeout: a deferred transaction that has read and then
+    /// writes fails at once (`SQLITE_BUSY`, no waiting) when another connection wrote since its
+    /// read, which the group-commit writer makes frequent.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Runs a write in turn with the inbox's writes: on SQLite in the writer's transaction
+    /// (SQLite has one write lock, and a writer that is never idle would starve everyone else
+    /// waiting on it), on PostgreSQL on a connection of its own. `work` may begin a transaction
+    /// of its own (a savepoint on SQLite).
+    pub async fn write_in_turn<T, F>(&self, work: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => self.writer.write(work).await,
+            Backend::Postgres => work(&mut *self.pool.acquire().await?).await,
+        }
     }
 }
 

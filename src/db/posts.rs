@@ -21,6 +21,8 @@ pub struct NewPost<'a> {
     pub visibility: Visibility,
     pub remote_url: Option<&'a str>,
     pub published_at: i64,
+    /// The id of the inbound `Create` that brought a remote post.
+    pub activity_ap_id: Option<&'a str>,
 }
 
 /// The words and fields of a post: what an edit replaces.
@@ -146,9 +148,9 @@ impl Db {
         let row = sqlx::query(
             "INSERT INTO posts (ap_id, kind, author_local_id, author_remote_id, audience_id, \
              root_id, parent_id, title, summary, content_warning, source, content_html, \
-             visibility, details, starts_at, ends_at, remote_url, published_at) \
+             visibility, details, starts_at, ends_at, remote_url, published_at, activity_ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18) RETURNING id",
+             $17, $18, $19) RETURNING id",
         )
         .bind(post.ap_id)
         .bind(post.kind.as_str())
@@ -168,6 +170,7 @@ impl Db {
         .bind(content.ends_at)
         .bind(post.remote_url)
         .bind(post.published_at)
+        .bind(post.activity_ap_id)
         .fetch_one(conn)
         .await?;
         row.try_get("id")

@@ -239,7 +239,7 @@ async fn payload(
     context: &WorkerContext,
     activity: i64,
 ) -> Result<Option<(Bytes, Arc<str>)>, sqlx::Error> {
-    if let Some(found) = context.payloads.0.get(activity) {
+    if let Some(found) = context.payloads.0.get(&activity) {
         return Ok(Some(found));
     }
     let Some(json) = context.state.db.outbound_payload(activity).await? else {
@@ -284,7 +284,7 @@ async fn signing_key(
 
 /// Bodies of activities being delivered, by outbound row id, with their digest, for a minute:
 /// what people wrote is not kept in memory longer than a fan-out needs it.
-pub(super) struct PayloadCache(SmallCache<(Bytes, Arc<str>)>);
+pub(super) struct PayloadCache(SmallCache<i64, (Bytes, Arc<str>)>);
 
 impl Default for PayloadCache {
     fn default() -> PayloadCache {

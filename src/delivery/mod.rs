@@ -8,7 +8,7 @@
 //! instance holds up only itself; an unavailable one is revived when it sends us something
 //! ([`revive`]). [`metrics`] counts results for `/metrics`.
 
-mod cache;
+pub(crate) mod cache;
 pub mod enqueue;
 mod instance;
 pub mod metrics;

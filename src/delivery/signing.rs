@@ -136,7 +136,7 @@ pub fn sign_post(
 }
 
 /// Parsed keys by local actor id (there is one key per local actor). Bounded.
-pub struct KeyCache(SmallCache<Arc<SigningKey>>);
+pub struct KeyCache(SmallCache<i64, Arc<SigningKey>>);
 
 impl Default for KeyCache {
     fn default() -> KeyCache {
@@ -149,7 +149,7 @@ impl KeyCache {
 
     /// The cached key of `actor_id`, if parsed before.
     pub fn get(&self, actor_id: i64) -> Option<Arc<SigningKey>> {
-        self.0.get(actor_id)
+        self.0.get(&actor_id)
     }
 
     /// The cached key of `actor_id`, or the one `load` parses (then cached).

@@ -285,10 +285,20 @@ async fn claim_and_start(
             return Err(err);
         }
     }
+    // Tasks that ended since the last look: their instances may be claimed again.
+    while let Some(done) = tasks.try_join_next() {
+        if let Ok(instance) = done {
+            active.remove(&instance);
+        }
+    }
     for instance in claimed {
-        // Our own claim cannot be taken while a task holds it (leases are renewed), but never
-        // run two tasks for one instance.
+        // Our own claim cannot be taken while a task holds it (leases are renewed), but a task
+        // whose release is recorded may not have ended yet: never run two tasks for one
+        // instance, and hand such a claim back (kept, it would be renewed and never served).
         if !active.insert(instance.instance.clone()) {
+            let _ = outcomes.send(Outcome::Instance(InstanceUpdate::Released {
+                instance: instance.instance,
+            }));
             continue;
         }
         let page = pages.remove(&instance.instance).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! Federation: how Rounds speaks ActivityPub. `objects/` and `activities/` hold the wire
-//! formats and their rules, `inbox` receives, `routes` serves actors and collections,
+//! formats and their rules, `inbox` receives, `routes` serves actors (their documents cached by
+//! `actor_documents`) and collections,
 //! `discovery` serves WebFinger, host-meta and NodeInfo, `signatures` adds the checks the
 //! library leaves to us, `urls` says which remote URLs are acceptable at all.
 //!
@@ -7,6 +8,7 @@
 //! signing key owned by the actor) before anything from it is stored.
 
 pub mod activities;
+pub mod actor_documents;
 pub mod discovery;
 pub mod inbox;
 pub mod objects;
@@ -14,6 +16,7 @@ pub mod post_routes;
 pub mod routes;
 pub mod signatures;
 pub mod urls;
+pub mod verification;
 
 use std::time::Duration;
 

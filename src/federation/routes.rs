@@ -3,6 +3,7 @@
 
 use activitypub_federation::config::Data;
 use axum::{
+    body::Bytes,
     extract::{Path, Query},
     http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
@@ -15,9 +16,8 @@ use url::Url;
 
 use super::{
     activities::{announce::announce_activity, create_post::create_post},
-    inbox,
-    objects::local_actor::ApubLocalActor,
-    ACTIVITY_JSON,
+    actor_documents::actor_document,
+    inbox, ACTIVITY_JSON,
 };
 use crate::{
     error::{Error, Result},
@@ -71,23 +71,28 @@ pub fn negotiate(headers: &HeaderMap) -> Representation {
 
 /// Serializes an ActivityStreams document with the content type the client asked for.
 pub fn activity_response(representation: Representation, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => document_response(representation, Bytes::from(bytes)),
+        Err(err) => Error::Internal(err.to_string()).into_response(),
+    }
+}
+
+/// An ActivityStreams document already serialized, with the content type the client asked for.
+pub fn document_response(representation: Representation, document: Bytes) -> Response {
     let content_type = match representation {
         Representation::LdJson => {
             r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#
         }
         _ => ACTIVITY_JSON,
     };
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                (header::VARY, HeaderValue::from_static("Accept")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(err) => Error::Internal(err.to_string()).into_response(),
-    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::VARY, HeaderValue::from_static("Accept")),
+        ],
+        document,
+    )
+        .into_response()
 }
 
 async fn find_actor(data: &Data<AppState>, name: &str) -> Result<LocalActor> {
@@ -97,22 +102,22 @@ async fn find_actor(data: &Data<AppState>, name: &str) -> Result<LocalActor> {
         .ok_or(Error::NotFound)
 }
 
-/// `GET /actors/{name}`
+/// `GET /actors/{name}`: the document served from `actor_documents`' cache.
 async fn actor(
     data: Data<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let row = find_actor(&data, &name).await?;
     let representation = negotiate(&headers);
     if representation == Representation::Html {
+        let row = find_actor(&data, &name).await?;
         let mut page = web::actor_page(&data, &row).await?.into_response();
         page.headers_mut()
             .insert(header::VARY, HeaderValue::from_static("Accept"));
         return Ok(page);
     }
-    let actor = ApubLocalActor::new(row, &data);
-    Ok(activity_response(representation, &actor.to_json(&data)))
+    let document = actor_document(&data, &name).await?;
+    Ok(document_response(representation, document))
 }
 
 #[derive(Deserialize)]

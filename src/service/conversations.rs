@@ -12,6 +12,7 @@ use activitypub_federation::{
     config::Data,
     fetch::{fetch_object_http, object_id::ObjectId},
 };
+use sqlx::AnyConnection;
 use url::Url;
 
 use super::moderation::{bans, holds, screening};
@@ -28,7 +29,7 @@ use crate::{
         objects::{
             local_actor::ApubLocalActor,
             note::NoteJson,
-            post::{local_post_id, object_json},
+            post::{local_post_id, object_json, post_url},
             remote_actor::ApubRemoteActor,
         },
     },
@@ -48,11 +49,22 @@ fn already_processed() -> Error {
     Error::Conflict("activity already processed".into())
 }
 
+/// Records an inbound activity's id; 409 if it was acted on before.
+async fn record_once(conn: &mut AnyConnection, activity_id: &Url) -> Result<()> {
+    if Db::record_received_activity(conn, activity_id.as_str()).await? {
+        Ok(())
+    } else {
+        Err(already_processed())
+    }
+}
+
 /// Where a received post goes.
 enum Placement {
     /// Under `anchor` (a post here), after the `ancestors` fetched on the way (nearest first).
     Reply {
         anchor: Box<Post>,
+        /// The conversation's first post (the anchor itself when it is one).
+        root: Box<Post>,
         ancestors: Vec<(NoteJson, i64)>,
     },
     /// A new thread in this forum.
@@ -74,12 +86,12 @@ pub async fn receive_note(
     let known = Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, note.id.as_str()).await?;
     if known.is_some() {
         // The same post by another route (or again): nothing changes but the activity's id.
-        let mut tx = data.db.begin().await?;
-        if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
-            return Err(already_processed());
-        }
-        tx.commit().await?;
-        return Ok(());
+        let activity_id = activity_id.clone();
+        return data
+            .db
+            .writer
+            .write(move |conn| Box::pin(async move { record_once(conn, &activity_id).await }))
+            .await;
     }
     let Some(placement) = place(data, &note).await? else {
         tracing::info!(actor = %actor, "dropped a post unrelated to this server");
@@ -88,12 +100,8 @@ pub async fn receive_note(
 
     // Moderation: locks, bans, reply policies and screening decide before anything is stored.
     let owner_id = match &placement {
-        Placement::Reply { anchor, .. } => {
-            let root = match anchor.root_id {
-                Some(root_id) => data.db.post_by_id(root_id).await?,
-                None => Some(anchor.as_ref().clone()),
-            };
-            if root.is_some_and(|root| root.locked_at.is_some()) {
+        Placement::Reply { anchor, root, .. } => {
+            if root.locked_at.is_some() {
                 return Err(Error::Forbidden("this conversation is locked".into()));
             }
             anchor.audience_id
@@ -101,7 +109,8 @@ pub async fn receive_note(
         Placement::Thread(forum) => forum.id,
     };
     bans::check(data, actor.as_str(), Some(owner_id)).await?;
-    let hold = holds::inbound_hold(data, owner_id, &author.0, &note.sanitized_content()).await?;
+    let html = note.sanitized_content();
+    let hold = holds::inbound_hold(data, owner_id, &author.0, &html).await?;
 
     // Everything read from the pool is read before the transaction: code holding a transaction
     // never waits for a second connection (under load the pool would deadlock).
@@ -111,44 +120,77 @@ pub async fn receive_note(
         }
         _ => Vec::new(),
     };
-    let mut tx = data.db.begin().await?;
-    if !Db::record_received_activity(&mut tx, activity_id.as_str()).await? {
-        return Err(already_processed());
-    }
-    let stored = match placement {
-        Placement::Reply { anchor, ancestors } => {
-            let mut parent = *anchor;
-            for (ancestor, ancestor_author) in ancestors.iter().rev() {
-                parent =
-                    store_reply(&mut tx, data, ancestor, *ancestor_author, &parent, None).await?;
-                // Fetched ancestors are screened too; they are never relayed.
-                let text = screening::plain_text(&parent.content_html);
-                if let Some(reason) = screening::screen(&text, &words) {
-                    Db::hold_post(&mut tx, parent.id, &reason).await?;
+    // The Group that relays it (a forum; journal and webinar owners relay nothing).
+    let group = data
+        .db
+        .local_actor_by_id(owner_id)
+        .await?
+        .filter(|owner| owner.kind == ActorKind::Group);
+    // Written with other requests' writes in one transaction (group commit), answered once
+    // committed.
+    let state = AppState::clone(data);
+    let activity_id = activity_id.clone();
+    let author_id = author.0.id;
+    let (stored, deliveries): (Post, Option<usize>) = data
+        .db
+        .writer
+        .write::<_, Error, _>(move |conn| {
+            Box::pin(async move {
+                record_once(conn, &activity_id).await?;
+                let stored = match placement {
+                    Placement::Reply {
+                        anchor, ancestors, ..
+                    } => {
+                        let mut parent = *anchor;
+                        for (ancestor, ancestor_author) in ancestors.iter().rev() {
+                            let html = ancestor.sanitized_content();
+                            let place = reply_place(*ancestor_author, &parent);
+                            let id =
+                                insert_remote(conn, &state, ancestor, &html, place, None).await?;
+                            parent = stored_post(conn, id).await?;
+                            // Fetched ancestors are screened too; they are never relayed.
+                            let text = screening::plain_text(&parent.content_html);
+                            if let Some(reason) = screening::screen(&text, &words) {
+                                Db::hold_post(conn, parent.id, &reason).await?;
+                            }
+                        }
+                        let place = reply_place(author_id, &parent);
+                        let id =
+                            insert_remote(conn, &state, &note, &html, place, Some(&activity_id))
+                                .await?;
+                        (stored_post(conn, id).await?, Some(parent))
+                    }
+                    Placement::Thread(forum) => {
+                        let title = note.title(&html);
+                        let place = thread_place(author_id, &forum, &title);
+                        let id =
+                            insert_remote(conn, &state, &note, &html, place, Some(&activity_id))
+                                .await?;
+                        (stored_post(conn, id).await?, None)
+                    }
+                };
+                let (stored, parent) = stored;
+                if let Some(reason) = &hold {
+                    Db::hold_post(conn, stored.id, reason).await?;
+                    return Ok((stored, None));
                 }
-            }
-            store_reply(
-                &mut tx,
-                data,
-                &note,
-                author.0.id,
-                &parent,
-                Some(activity_id),
-            )
-            .await?
-        }
-        Placement::Thread(forum) => {
-            store_thread(&mut tx, data, &note, author.0.id, &forum, activity_id).await?
-        }
-    };
-    if let Some(reason) = &hold {
-        Db::hold_post(&mut tx, stored.id, reason).await?;
-        tx.commit().await?;
+                let parent_url = parent.map(|parent| post_url(&state, &parent));
+                let object = object_json(&state, &stored, parent_url, 0);
+                let create = create_of(&object, &activity_id);
+                let deliveries = match &group {
+                    Some(group) => relay_to(conn, &state, &stored, group, &create)
+                        .await?
+                        .map_or(0, |(_, deliveries)| deliveries),
+                    None => 0,
+                };
+                Ok((stored, Some(deliveries)))
+            })
+        })
+        .await?;
+    let Some(deliveries) = deliveries else {
         tracing::info!(post = stored.id, "received a post; held for review");
         return Ok(());
-    }
-    let deliveries = relay_created(&mut tx, data, &stored, activity_id).await?;
-    tx.commit().await?;
+    };
     data.ring_delivery_bell();
     tracing::info!(
         post = stored.id,
@@ -178,11 +220,12 @@ async fn place(data: &Data<AppState>, note: &NoteJson) -> Result<Option<Placemen
                 None => Some(anchor.clone()),
             };
             // A conversation whose first post is gone takes no more replies.
-            if root.is_none_or(|root| root.is_deleted()) {
+            let Some(root) = root.filter(|root| !root.is_deleted()) else {
                 return Ok(None);
-            }
+            };
             return Ok(Some(Placement::Reply {
                 anchor: Box::new(anchor),
+                root: Box::new(root),
                 ancestors,
             }));
         }
@@ -296,61 +339,35 @@ fn remote_details(note: &NoteJson) -> PostDetails {
     }
 }
 
-async fn store_reply(
-    tx: &mut Tx,
-    data: &AppState,
-    note: &NoteJson,
-    author_id: i64,
-    parent: &Post,
-    activity_id: Option<&Url>,
-) -> Result<Post> {
-    let html = note.sanitized_content();
-    let details = remote_details(note);
-    let id = insert_remote(
-        tx,
-        data,
-        note,
-        &html,
-        &details,
-        RemotePlace {
-            kind: PostKind::Reply,
-            author_id,
-            audience_id: parent.audience_id,
-            root_id: Some(parent.root()),
-            parent_id: Some(parent.id),
-            title: None,
-            not_before: parent.published_at,
-        },
-        activity_id,
-    )
-    .await?;
-    Db::post_by_id_in(tx, id)
-        .await?
-        .ok_or_else(|| Error::Internal("a stored post vanished".into()))
+/// Where a reply under `parent` goes.
+fn reply_place(author_id: i64, parent: &Post) -> RemotePlace<'static> {
+    RemotePlace {
+        kind: PostKind::Reply,
+        author_id,
+        audience_id: parent.audience_id,
+        root_id: Some(parent.root()),
+        parent_id: Some(parent.id),
+        title: None,
+        not_before: parent.published_at,
+    }
 }
 
-async fn store_thread(
-    tx: &mut Tx,
-    data: &AppState,
-    note: &NoteJson,
-    author_id: i64,
-    forum: &LocalActor,
-    activity_id: &Url,
-) -> Result<Post> {
-    let html = note.sanitized_content();
-    let details = remote_details(note);
-    let title = note.title(&html);
-    let place = RemotePlace {
+/// Where a new thread in `forum` goes.
+fn thread_place<'a>(author_id: i64, forum: &LocalActor, title: &'a str) -> RemotePlace<'a> {
+    RemotePlace {
         kind: PostKind::Thread,
         author_id,
         audience_id: forum.id,
         root_id: None,
         parent_id: None,
-        title: Some(&title),
+        title: Some(title),
         not_before: 0,
-    };
-    let id = insert_remote(tx, data, note, &html, &details, place, Some(activity_id)).await?;
-    Db::post_by_id_in(tx, id)
+    }
+}
+
+/// The post just stored, as stored.
+async fn stored_post(conn: &mut AnyConnection, id: i64) -> Result<Post> {
+    Db::post_by_id_in(conn, id)
         .await?
         .ok_or_else(|| Error::Internal("a stored post vanished".into()))
 }
@@ -366,14 +383,14 @@ struct RemotePlace<'a> {
 }
 
 async fn insert_remote(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     data: &AppState,
     note: &NoteJson,
     html: &str,
-    details: &PostDetails,
     place: RemotePlace<'_>,
     activity_id: Option<&Url>,
 ) -> Result<i64> {
+    let details = &remote_details(note);
     let remote_url = note.page_url(data.config.insecure_federation);
     let content_warning = note.content_warning();
     let id = Db::insert_post(
@@ -400,6 +417,7 @@ async fn insert_remote(
             remote_url: remote_url.as_ref().map(Url::as_str),
             // Never before what it answers, so that conversations read in order.
             published_at: note.published_millis(now_millis()).max(place.not_before),
+            activity_ap_id: activity_id.map(Url::as_str),
         },
     )
     .await
@@ -408,9 +426,8 @@ async fn insert_remote(
         err if err.is_unique_violation() => already_processed(),
         err => err,
     })?;
-    Db::set_post_hashtags(tx, id, &details.hashtags).await?;
-    if let Some(activity_id) = activity_id {
-        Db::set_post_activity(tx, id, activity_id.as_str()).await?;
+    if !details.hashtags.is_empty() {
+        Db::set_post_hashtags(tx, id, &details.hashtags).await?;
     }
     Ok(id)
 }
@@ -449,19 +466,8 @@ fn create_of(object: &crate::federation::objects::post::ObjectJson, activity_id:
     create
 }
 
-/// The forum's Group relays a new public post: the `Create` it came in (FEP-1b12).
-async fn relay_created(
-    tx: &mut Tx,
-    data: &AppState,
-    post: &Post,
-    activity_id: &Url,
-) -> Result<usize> {
-    let object = object_json(data, post, parent_url(tx, data, post).await?, 0);
-    relay(tx, data, post, &create_of(&object, activity_id)).await
-}
-
 /// The id of what a post answers.
-async fn parent_url(tx: &mut Tx, data: &AppState, post: &Post) -> Result<Option<Url>> {
+async fn parent_url(tx: &mut AnyConnection, data: &AppState, post: &Post) -> Result<Option<Url>> {
     let Some(parent_id) = post.parent_id else {
         return Ok(None);
     };
@@ -472,7 +478,12 @@ async fn parent_url(tx: &mut Tx, data: &AppState, post: &Post) -> Result<Option<
 
 /// The Group of a public post's forum announces `activity` to its followers; nothing for
 /// posts not addressed to the public, held, or outside forums. Returns the deliveries queued.
-async fn relay(tx: &mut Tx, data: &AppState, post: &Post, activity: &Outgoing) -> Result<usize> {
+async fn relay(
+    tx: &mut AnyConnection,
+    data: &AppState,
+    post: &Post,
+    activity: &Outgoing,
+) -> Result<usize> {
     Ok(relay_queued(tx, data, post, activity)
         .await?
         .map_or(0, |(_, deliveries)| deliveries))
@@ -491,25 +502,37 @@ pub(crate) async fn relay_with_id(
 }
 
 async fn relay_queued(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     data: &AppState,
     post: &Post,
     activity: &Outgoing,
 ) -> Result<Option<(Url, usize)>> {
-    if post.visibility != Visibility::Public || post.held_reason.is_some() {
-        return Ok(None);
-    }
     let Some(group) = Db::local_actor_by_id_in(tx, post.audience_id).await? else {
         return Ok(None);
     };
     if group.kind != ActorKind::Group {
         return Ok(None);
     }
-    let announce = announce_activity(&data.actor_url(&group), activity);
+    relay_to(tx, data, post, &group, activity).await
+}
+
+/// `group` (the post's forum) announces `activity` to its followers, if the post is public
+/// and not held.
+async fn relay_to(
+    tx: &mut AnyConnection,
+    data: &AppState,
+    post: &Post,
+    group: &LocalActor,
+    activity: &Outgoing,
+) -> Result<Option<(Url, usize)>> {
+    if post.visibility != Visibility::Public || post.held_reason.is_some() {
+        return Ok(None);
+    }
+    let announce = announce_activity(&data.actor_url(group), activity);
     let deliveries = delivery::enqueue(
         tx,
         &announce.id,
-        &group,
+        group,
         &announce.payload(),
         &[Recipient::FollowersOf(group.id)],
     )

@@ -52,6 +52,7 @@ pub async fn update_profile(
     )
     .await?;
     tx.commit().await?;
+    state.actor_documents.forget(&actor.name);
     state.ring_delivery_bell();
     tracing::info!(actor = %actor.name, deliveries, "profile updated");
     Ok(ProfileUpdate {

@@ -182,6 +182,7 @@ pub async fn publish(
             visibility: Visibility::Public,
             remote_url: None,
             published_at: now_millis(),
+            activity_ap_id: None,
         },
     )
     .await?;

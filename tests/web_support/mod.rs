@@ -371,6 +371,7 @@ pub async fn store_replies(site: &Site, root: i64, replies: &[(i64, String)]) ->
                     visibility: Visibility::Public,
                     remote_url: None,
                     published_at: base + n as i64,
+                    activity_ap_id: None,
                 },
             )
             .await
@@ -487,6 +488,7 @@ pub async fn store_reply_by(site: &Site, author: &NewRemoteActor, reply: &Remote
             visibility: reply.visibility,
             remote_url: reply.remote_url,
             published_at: rounds::db::now_millis(),
+            activity_ap_id: None,
         },
     )
     .await

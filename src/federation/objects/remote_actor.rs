@@ -6,6 +6,8 @@
 //! domain rather than an IP address, no credentials), so nothing is ever delivered to
 //! `http://169.254.169.254/` on a hostile document's say.
 
+use std::time::Duration;
+
 use activitypub_federation::{
     config::Data,
     traits::{Actor, Object},
@@ -18,6 +20,7 @@ use url::Url;
 use super::{first_of, lenient_text};
 use crate::{
     db::actors::NewRemoteActor,
+    delivery::cache::SmallCache,
     error::{Error, Result},
     federation::urls,
     model::{actor::instance_of, RemoteActor},
@@ -27,6 +30,25 @@ use crate::{
 /// A stored, verified remote actor.
 #[derive(Clone, Debug)]
 pub struct ApubRemoteActor(pub RemoteActor);
+
+/// Remote actors as stored, by id, for this process: one inbound activity reads its actor
+/// several times (the key's owner, the author of what it carries). Updated whenever this
+/// process stores the actor; entries are dropped after [`RemoteActorCache::KEEP`], so a
+/// refresh by another process is seen within that time (a rotated key is fetched again at
+/// once: see `inbox::verify_key_owner`).
+pub struct RemoteActorCache(SmallCache<String, RemoteActor>);
+
+impl Default for RemoteActorCache {
+    fn default() -> Self {
+        RemoteActorCache(SmallCache::new(Self::CAPACITY, Some(Self::KEEP)))
+    }
+}
+
+impl RemoteActorCache {
+    /// Actors kept at most (≈ 1 KB each).
+    pub const CAPACITY: usize = 4096;
+    pub const KEEP: Duration = Duration::from_secs(60);
+}
 
 /// The parts of a remote actor document Rounds reads. Unknown fields are ignored.
 #[derive(Deserialize, Debug)]
@@ -144,11 +166,16 @@ impl Object for ApubRemoteActor {
     }
 
     async fn read_from_id(object_id: Url, data: &Data<AppState>) -> Result<Option<Self>> {
-        Ok(data
-            .db
-            .remote_actor_by_ap_id(&object_id)
-            .await?
-            .map(ApubRemoteActor))
+        if let Some(actor) = data.remote_actors.0.get(object_id.as_str()) {
+            return Ok(Some(ApubRemoteActor(actor)));
+        }
+        let actor = data.db.remote_actor_by_ap_id(&object_id).await?;
+        if let Some(actor) = &actor {
+            data.remote_actors
+                .0
+                .put(actor.ap_id.to_string(), actor.clone());
+        }
+        Ok(actor.map(ApubRemoteActor))
     }
 
     async fn into_json(self, _data: &Data<AppState>) -> Result<RemoteActorJson> {
@@ -185,6 +212,9 @@ impl Object for ApubRemoteActor {
                 ap_id: json.id,
             })
             .await?;
+        data.remote_actors
+            .0
+            .put(actor.ap_id.to_string(), actor.clone());
         Ok(ApubRemoteActor(actor))
     }
 }

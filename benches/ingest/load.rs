@@ -1,0 +1,205 @@
+//! The load generator (keep-alive connections POSTing pre-signed requests, latencies and
+//! statuses), and what a process costs (CPU time and memory, from /proc).
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use axum::body::Bytes;
+use rounds::delivery::signing::SigningKey;
+use url::Url;
+
+use super::{sign, sign_all, Signed};
+
+pub(crate) struct Driven {
+    pub(crate) latencies: Vec<Duration>,
+    pub(crate) statuses: BTreeMap<u16, usize>,
+    pub(crate) first_refusal: Option<String>,
+    /// The indexes of the requests refused.
+    pub(crate) refused: Vec<usize>,
+    pub(crate) elapsed: Duration,
+}
+
+/// Refusals after which a run stops sending: a server that refuses this many is broken, and a
+/// broken server can take minutes per request.
+pub(crate) const GIVE_UP_AFTER: usize = 50;
+
+/// How long the load generator waits for an answer before counting a request as refused.
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// POSTs every request to `url` from `concurrency` tasks, each on its own keep-alive
+/// connection, recording each request's latency (until the response body is read). Stops early
+/// after [`GIVE_UP_AFTER`] refusals (a timeout counts as one, with status 0).
+pub(crate) async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: usize) -> Driven {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let refusals = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next, requests, url, refusals) = (
+                client.clone(),
+                next.clone(),
+                requests.clone(),
+                url.to_string(),
+                refusals.clone(),
+            );
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut statuses = BTreeMap::new();
+                let mut first_refusal = None;
+                let mut refused = Vec::new();
+                loop {
+                    if refusals.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+                        break;
+                    }
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(request) = requests.get(index) else {
+                        break;
+                    };
+                    let sent = Instant::now();
+                    let exchange = async {
+                        let response = client
+                            .post(&url)
+                            .headers(request.headers.clone())
+                            .body(request.body.clone())
+                            .send()
+                            .await
+                            .unwrap();
+                        let status = response.status().as_u16();
+                        (status, response.bytes().await.unwrap_or_default())
+                    };
+                    // Status 0: no answer within REQUEST_TIMEOUT.
+                    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+                        .await
+                        .unwrap_or((0, Bytes::new()));
+                    latencies.push(sent.elapsed());
+                    *statuses.entry(status).or_insert(0) += 1;
+                    if !(200..300).contains(&status) {
+                        refused.push(index);
+                        refusals.fetch_add(1, Ordering::Relaxed);
+                        first_refusal.get_or_insert_with(|| match status {
+                            0 => format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+                            _ => format!(
+                                "{status}: {}",
+                                String::from_utf8_lossy(&body[..body.len().min(300)])
+                            ),
+                        });
+                    }
+                }
+                (latencies, statuses, first_refusal, refused)
+            })
+        })
+        .collect();
+    let mut driven = Driven {
+        latencies: Vec::new(),
+        statuses: BTreeMap::new(),
+        first_refusal: None,
+        refused: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        let (latencies, statuses, refusal, refused) = task.await.unwrap();
+        driven.refused.extend(refused);
+        driven.latencies.extend(latencies);
+        for (status, count) in statuses {
+            *driven.statuses.entry(status).or_insert(0) += count;
+        }
+        driven.first_refusal = driven.first_refusal.or(refusal);
+    }
+    driven.elapsed = started.elapsed();
+    driven.latencies.sort();
+    driven
+}
+
+/// Warm-up (untimed): POSTs `bodies` (`(actor, body)`), signed for `inbox`, a few at a time,
+/// then whatever was refused again, one by one, up to three times: this only fills caches.
+/// Returns how many the first pass refused, and the last pass.
+pub(crate) async fn warm_up(
+    keys: &[SigningKey],
+    inbox: &Url,
+    bodies: &[(usize, String)],
+    concurrency: usize,
+) -> (usize, Driven) {
+    let signed = sign_all(keys, inbox, bodies.to_vec());
+    let mut warmed = drive(inbox.as_str(), Arc::new(signed), concurrency.min(4)).await;
+    let first_refused = warmed.refused.len();
+    // Indexes into `bodies` of those still refused.
+    let mut pending = warmed.refused.clone();
+    for _ in 0..3 {
+        if pending.is_empty() {
+            break;
+        }
+        let again: Vec<Signed> = pending
+            .iter()
+            .map(|&i| sign(&keys[bodies[i].0], inbox, bodies[i].1.clone()))
+            .collect();
+        warmed = drive(inbox.as_str(), Arc::new(again), 1).await;
+        pending = warmed.refused.iter().map(|&j| pending[j]).collect();
+    }
+    (first_refused, warmed)
+}
+
+pub(crate) fn non_2xx(driven: &Driven) -> usize {
+    driven
+        .statuses
+        .iter()
+        .filter(|(status, _)| !(200..300).contains(*status))
+        .map(|(_, count)| count)
+        .sum()
+}
+
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1].as_secs_f64() * 1e3
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring the process.
+
+/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
+pub(crate) fn cpu_time() -> Duration {
+    cpu_time_of("self")
+}
+
+/// CPU time process `pid` ("self" for this one) has used so far (user + system), from /proc
+/// (Linux); zero elsewhere or if it is gone.
+pub(crate) fn cpu_time_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
+pub(crate) fn memory_mib(field: &str) -> f64 {
+    memory_mib_of("self", field)
+}
+
+/// A `VmRSS`-style line of /proc/PID/status, in MiB (Linux); zero elsewhere or if it is gone.
+pub(crate) fn memory_mib_of(pid: &str, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}

@@ -1,0 +1,533 @@
+//! Read benchmark: what serving readers costs, on a database of a million replies and on a
+//! small one, side by side, to show that a request's cost follows what it shows and not the
+//! size of the database.
+//!
+//! Run: `cargo bench --bench reads -- [--replies 1000000] [--small 10000] [--database
+//!       postgres://...] [--connections 64] [--page-connections 2] [--seconds 5]
+//!       [--requests N] [--check] [--keep-database] [--only WORD]`
+//!
+//! For each database size (`--small 0` skips the small one): a fresh database (a temporary
+//! SQLite file, or a new `rounds_bench_*` PostgreSQL database dropped at the end), Rounds'
+//! migrations and built-in actors (`rounds::app::open`), the member `ada`, then the replies
+//! seeded with bulk SQL (`seed.rs`, timed). Then Rounds serves in this process (`app::serve`,
+//! with its delivery worker, as `rounds serve` runs), and the load generator (`load.rs`, raw
+//! HTTP/1.1 over keep-alive TCP connections) measures, one after the other:
+//!
+//! - the HTTP floor: a trivial axum route in this process returning a fixed JSON body of the
+//!   actor document's size, served the same way (`axum::serve`), with no database;
+//! - the Group's actor JSON (`/actors/community`, `Accept: application/activity+json`);
+//! - a local reply's object JSON (`/posts/{id}`, same Accept);
+//! - the page of the thread with 500 replies (`/posts/{id}`, HTML), all on its first page;
+//! - the forum's page (`/@community`: its 20 newest threads with their reply counts);
+//! - the home page (`/`).
+//!
+//! Each response is checked: the first for meaning (the document's id, the page's 500
+//! replies…), every one after it against the first, byte for byte. `--check` exits non-zero
+//! when any response was refused or wrong.
+
+/// The allocator of the `rounds` binary (src/main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod load;
+mod report;
+mod seed;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{http::header, routing::get, Router};
+use rounds::{app, config::Config, model::Role, service};
+use tokio::{net::TcpListener, sync::oneshot};
+
+use load::{drive, fetch_once, Outcome, Request, Stop};
+use report::{print_measurement, print_side_by_side};
+
+pub struct Options {
+    replies: usize,
+    /// The small database's replies; 0: no small run.
+    small: usize,
+    database: Option<String>,
+    connections: usize,
+    page_connections: usize,
+    stop: Stop,
+    check: bool,
+    /// Only the measurements whose label contains this (and the floor), for profiling one.
+    only: Option<String>,
+    /// Leave the databases behind (their paths or names are printed), for profiling queries.
+    keep_database: bool,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        replies: 1_000_000,
+        small: 10_000,
+        database: None,
+        connections: 64,
+        page_connections: 2,
+        stop: Stop::After(Duration::from_secs(5)),
+        check: false,
+        keep_database: false,
+        only: None,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut index = 0;
+    while index < args.len() {
+        let value = args.get(index + 1).cloned().unwrap_or_default();
+        match args[index].as_str() {
+            "--replies" => options.replies = value.parse().expect("--replies N"),
+            "--small" => options.small = value.parse().expect("--small N (0: none)"),
+            "--database" => options.database = Some(value),
+            "--only" => options.only = Some(value),
+            "--connections" => options.connections = value.parse().expect("--connections C"),
+            "--page-connections" => {
+                options.page_connections = value.parse().expect("--page-connections C")
+            }
+            "--seconds" => {
+                options.stop =
+                    Stop::After(Duration::from_secs_f64(value.parse().expect("--seconds S")))
+            }
+            "--requests" => options.stop = Stop::Count(value.parse().expect("--requests N")),
+            "--check" | "--keep-database" => {
+                if args[index] == "--check" {
+                    options.check = true;
+                } else {
+                    options.keep_database = true;
+                }
+                index += 1;
+                continue;
+            }
+            // `cargo bench` passes --bench; ignore what is not ours.
+            _ => {
+                index += 1;
+                continue;
+            }
+        }
+        index += 2;
+    }
+    assert!(
+        options.replies >= seed::THREAD_REPLIES,
+        "--replies must be at least {}",
+        seed::THREAD_REPLIES
+    );
+    assert!(options.connections >= 1 && options.page_connections >= 1);
+    if options.small != 0 {
+        assert!(
+            (seed::THREAD_REPLIES..options.replies).contains(&options.small),
+            "--small must be from {} to less than --replies (or 0)",
+            seed::THREAD_REPLIES
+        );
+    }
+    options
+}
+
+/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
+pub fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
+fn memory_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One measurement of one run.
+pub struct Measured {
+    pub label: &'static str,
+    pub connections: usize,
+    pub outcome: Outcome,
+    /// What the first response was checked for, and whether it was right.
+    pub checked: Result<String, String>,
+}
+
+impl Measured {
+    pub fn ok(&self) -> bool {
+        self.checked.is_ok() && self.outcome.ok()
+    }
+}
+
+/// One database size: what was seeded and what was measured.
+pub struct Run {
+    pub replies: usize,
+    pub seeded: seed::Seeded,
+    pub measured: Vec<Measured>,
+    pub database_bytes: Option<u64>,
+}
+
+/// A fresh database: a temporary SQLite file, or a new `rounds_bench_*` PostgreSQL database
+/// (with its name, to drop at the end).
+async fn fresh_database(options: &Options) -> (String, Option<String>, Option<tempfile::TempDir>) {
+    match &options.database {
+        Some(admin) if admin.starts_with("postgres") => {
+            use sqlx::{Connection, Executor};
+            let mut conn = sqlx::PgConnection::connect(admin)
+                .await
+                .expect("the PostgreSQL server of --database");
+            let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("CREATE DATABASE");
+            let base = admin.rsplit_once('/').expect("a database URL").0;
+            (format!("{base}/{name}"), Some(name), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            (
+                format!("sqlite://{}/bench.db", dir.path().display()),
+                None,
+                Some(dir),
+            )
+        }
+    }
+}
+
+/// Checks one response for meaning; what it found, or what is wrong.
+type Check = Box<dyn Fn(&[u8]) -> Result<String, String>>;
+
+fn json_check(
+    expected_id: String,
+    kind: &'static str,
+    extra: Option<(&'static str, String)>,
+) -> Check {
+    Box::new(move |body| {
+        let json: serde_json::Value =
+            serde_json::from_slice(body).map_err(|err| format!("not JSON: {err}"))?;
+        if json["id"] != expected_id.as_str() || json["type"] != kind {
+            return Err(format!("id {} type {}", json["id"], json["type"]));
+        }
+        if let Some((field, value)) = &extra {
+            if json[*field] != value.as_str() {
+                return Err(format!("{field} is {}, not {value}", json[*field]));
+            }
+        }
+        Ok(format!("{kind} {expected_id}"))
+    })
+}
+
+fn contains(haystack: &[u8], needle: &str) -> usize {
+    let needle = needle.as_bytes();
+    haystack
+        .windows(needle.len())
+        .filter(|window| *window == needle)
+        .count()
+}
+
+async fn run(options: &Options, replies: usize) -> Run {
+    let (database_url, pg_name, dir) = fresh_database(options).await;
+    let postgres = pg_name.is_some();
+
+    // Rounds, its member and the replies.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    let port = addr.port();
+    let host = format!("localhost:{port}");
+    let mut env = HashMap::new();
+    env.insert("ROUNDS_DOMAIN".to_string(), host.clone());
+    env.insert("ROUNDS_BIND".to_string(), format!("127.0.0.1:{port}"));
+    env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
+    env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    let config = Config::from_sources(None, &env).expect("a configuration");
+    let state = app::open(config).await.expect("Rounds opens its database");
+    service::actors::add_member(&state.db, "ada", Role::Author)
+        .await
+        .expect("the member ada");
+    let seeded = seed::seed(&state.db.pool, postgres, replies).await;
+    let database_bytes = dir.as_ref().map(|dir| {
+        std::fs::read_dir(dir.path())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    });
+    println!(
+        "{} replies seeded in {:.1} s ({:.0} rows/s): {} threads in community, {} remote \
+         actors; the measured thread {} has {} replies{}",
+        seeded.replies,
+        seeded.elapsed.as_secs_f64(),
+        seeded.replies as f64 / seeded.elapsed.as_secs_f64(),
+        seeded.threads,
+        seeded.remote_actors,
+        seeded.thread,
+        seed::THREAD_REPLIES,
+        database_bytes
+            .map(|b| format!("; SQLite files {:.0} MiB", b as f64 / 1048576.0))
+            .unwrap_or_default(),
+    );
+    let federation = app::federation_for(state.clone())
+        .await
+        .expect("the federation configuration");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app::serve(federation, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("Rounds serves");
+    });
+
+    // The targets.
+    let base = format!("http://{host}");
+    let json = "application/activity+json";
+    let html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let actor_request = Request::get(&host, "/actors/community", json);
+    let actor_document = fetch_once(addr, &actor_request)
+        .await
+        .expect("the actor document")
+        .body;
+    let floor_addr = start_floor(actor_document.clone()).await;
+    let thread = seeded.thread;
+    let reply_count = seed::THREAD_REPLIES;
+    let targets: Vec<(&'static str, SocketAddr, Request, usize, Check)> = vec![
+        (
+            "HTTP floor",
+            floor_addr,
+            Request::get(&host, "/floor", json),
+            options.connections,
+            Box::new(|body: &[u8]| Ok(format!("{} bytes of fixed JSON", body.len()))),
+        ),
+        (
+            "actor JSON",
+            addr,
+            actor_request,
+            options.connections,
+            json_check(format!("{base}/actors/community"), "Group", None),
+        ),
+        (
+            "reply JSON",
+            addr,
+            Request::get(&host, &format!("/posts/{}", seeded.local_reply), json),
+            options.connections,
+            json_check(
+                format!("{base}/posts/{}", seeded.local_reply),
+                "Note",
+                Some(("inReplyTo", seeded.local_reply_parent.clone())),
+            ),
+        ),
+        (
+            "thread page",
+            addr,
+            Request::get(&host, &format!("/posts/{thread}"), html),
+            options.page_connections,
+            Box::new(move |body: &[u8]| {
+                let shown = contains(body, "<article class=\"reply\" id=\"post-");
+                let heading = format!(">{reply_count} replies</h2>");
+                let pager = contains(body, "class=\"pager\"");
+                if shown == reply_count && contains(body, &heading) == 1 && pager == 0 {
+                    Ok(format!(
+                        "{shown} replies on one page (50 top-level, each with 9 answers), no \
+                         pager"
+                    ))
+                } else {
+                    Err(format!(
+                        "{shown} replies shown, heading present: {}, pager: {pager}",
+                        contains(body, &heading)
+                    ))
+                }
+            }),
+        ),
+        (
+            "forum page",
+            addr,
+            Request::get(&host, "/@community", html),
+            options.page_connections,
+            {
+                let newest = seeded.newest_thread_title.clone();
+                let seeded_threads = seeded.threads;
+                Box::new(move |body: &[u8]| {
+                    let threads = contains(body, "<a href=\"/posts/");
+                    let expected = seeded_threads.min(20);
+                    if contains(body, &rounds::web::escape(&newest)) == 1 && threads == expected {
+                        Ok(format!("{threads} thread links, the newest first"))
+                    } else {
+                        Err(format!("{threads} thread links; newest thread missing"))
+                    }
+                })
+            },
+        ),
+        (
+            "home page",
+            addr,
+            Request::get(&host, "/", html),
+            options.page_connections,
+            {
+                let handle = format!("@community@{host}");
+                Box::new(move |body: &[u8]| {
+                    if contains(body, &handle) == 1 {
+                        Ok(format!("lists {handle}"))
+                    } else {
+                        Err(format!("{handle} missing"))
+                    }
+                })
+            },
+        ),
+    ];
+
+    let mut measured = Vec::new();
+    for (label, target, request, connections, check) in targets {
+        if let Some(only) = &options.only {
+            if label != "HTTP floor" && !label.contains(only.as_str()) {
+                continue;
+            }
+        }
+        let reference = fetch_once(target, &request)
+            .await
+            .unwrap_or_else(|err| panic!("{label}: {err}"));
+        let checked = if (200..300).contains(&reference.status) {
+            check(&reference.body)
+        } else {
+            Err(format!("status {}", reference.status))
+        };
+        let outcome = drive(
+            target,
+            Arc::new(request),
+            Arc::new(reference.body),
+            connections,
+            options.stop,
+            Duration::from_millis(300),
+        )
+        .await;
+        let m = Measured {
+            label,
+            connections,
+            outcome,
+            checked,
+        };
+        print_measurement(&m);
+        measured.push(m);
+    }
+    println!(
+        "memory (this process: Rounds + load generator): VmRSS {:.0} MiB (anonymous {:.0}, \
+         file-backed {:.0}: the program and, on SQLite, the database pages it maps), peak \
+         {:.0} MiB",
+        memory_mib("VmRSS"),
+        memory_mib("RssAnon"),
+        memory_mib("RssFile"),
+        memory_mib("VmHWM")
+    );
+
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    let pool = state.db.pool.clone();
+    drop(state);
+    pool.close().await;
+    if options.keep_database {
+        match (&pg_name, dir) {
+            (Some(name), _) => println!("database kept: {name}"),
+            (None, Some(dir)) => println!("database kept: {}/bench.db", dir.keep().display()),
+            (None, None) => {}
+        }
+    } else if let (Some(name), Some(admin)) = (pg_name, &options.database) {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("the PostgreSQL server");
+        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await
+            .expect("DROP DATABASE");
+    }
+    Run {
+        replies,
+        seeded,
+        measured,
+        database_bytes,
+    }
+}
+
+/// The HTTP floor: a trivial axum route answering `body` as ActivityStreams JSON.
+async fn start_floor(body: Vec<u8>) -> SocketAddr {
+    let body = axum::body::Bytes::from(body);
+    let app = Router::new().route(
+        "/floor",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/activity+json")], body) }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("the floor serves");
+    });
+    addr
+}
+
+fn main() {
+    // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    }
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let backend = match &options.database {
+        Some(url) if url.starts_with("postgres") => "PostgreSQL",
+        _ => "SQLite",
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "reads on {backend}, {cores} cores, {} per measurement, JSON at {} connections, pages \
+         at {}",
+        match options.stop {
+            Stop::After(d) => format!("{:.1} s", d.as_secs_f64()),
+            Stop::Count(n) => format!("{n} requests"),
+        },
+        options.connections,
+        options.page_connections,
+    );
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    let mut sizes = Vec::new();
+    if options.small != 0 {
+        sizes.push(options.small);
+    }
+    sizes.push(options.replies);
+    for replies in sizes {
+        println!("\n== {backend}, {replies} replies ==");
+        runs.push(runtime.block_on(run(&options, replies)));
+    }
+    print_side_by_side(backend, &runs);
+    println!("(whole run {:.0} s)", started.elapsed().as_secs_f64());
+    let failed: Vec<String> = runs
+        .iter()
+        .flat_map(|run| {
+            run.measured
+                .iter()
+                .filter(|m| !m.ok())
+                .map(move |m| format!("{} ({} replies)", m.label, run.replies))
+        })
+        .collect();
+    if failed.is_empty() {
+        println!("check: every response was 2xx and right");
+    } else {
+        println!("CHECK FAILED: {}", failed.join(", "));
+        if options.check {
+            std::process::exit(1);
+        }
+    }
+}
