@@ -359,6 +359,8 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
 }
 
 fn main() {
+    // As `rounds serve` runs (src/main.rs).
+    rounds::process::keep_pages_small();
     let options = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

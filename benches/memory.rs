@@ -4,6 +4,7 @@
 //! pools then hold what they keep).
 //!
 //! Run: `cargo bench --bench memory -- [--database postgres://...] [--requests 300]`
+//! (on PostgreSQL a fresh `rounds_bench_*` database is made on that server and dropped after).
 //!
 //! It prints VmRSS (what the 40 MB target is about), split into anonymous memory (the
 //! heap: what Rounds itself holds) and file-backed pages (the mapped binary and, on SQLite, the
@@ -89,6 +90,21 @@ fn get(port: u16, path: &str, accept: &str) -> Option<u16> {
     text.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Runs one statement on the PostgreSQL server of `admin` (to make or drop a scratch database).
+fn postgres(admin: &str, sql: &str) {
+    use sqlx::{Connection, Executor};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("the PostgreSQL server of --database");
+        conn.execute(sql).await.expect("the statement runs");
+    });
+}
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -105,10 +121,18 @@ fn main() {
         .expect("a free port")
         .port();
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let database = options
-        .database
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/rounds.db", dir.path().display()));
+    let scratch = options.database.as_ref().map(|admin| {
+        let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
+        postgres(admin, &format!("CREATE DATABASE {name}"));
+        (admin.clone(), name)
+    });
+    let database = match &scratch {
+        Some((admin, name)) => {
+            let base = admin.rsplit_once('/').expect("a database URL").0;
+            format!("{base}/{name}")
+        }
+        None => format!("sqlite://{}/rounds.db", dir.path().display()),
+    };
     let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
     command
         .arg("serve")
@@ -189,6 +213,13 @@ fn main() {
             "misses"
         }
     );
+    drop(server);
+    if let Some((admin, name)) = scratch {
+        postgres(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        );
+    }
     if failed > 0 {
         eprintln!("{failed} requests failed");
         std::process::exit(1);

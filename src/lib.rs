@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod error;
 pub mod federation;
 pub mod model;
+pub mod process;
 pub mod render;
 pub mod service;
 pub mod state;

@@ -70,7 +70,8 @@ struct Options {
     database: Option<String>,
     /// Run Rounds' delivery worker (as `rounds serve` does); off with `--no-worker`.
     worker: bool,
-    /// Exit with an error when a reply was refused, not stored or not announced (`--check`).
+    /// Exit with an error when a reply was refused, not stored, not announced, or (with the
+    /// worker) its Announce not delivered within 10 s of the run (`--check`).
     check: bool,
     /// An independent server to measure in the same run (`--against fedify`).
     against: Option<peer::Peer>,
@@ -618,6 +619,9 @@ async fn run(options: &Options, rss_start: f64) {
         rate / raw_aws,
         rate / insert_only,
     );
+    // Whether the worker delivered every Announce of the run within 10 s of its end (a stalled
+    // queue fails `--check`).
+    let mut delivered_all = true;
     if options.worker && refused == 0 {
         let drain = Instant::now();
         let all = wait_for(
@@ -634,6 +638,7 @@ async fn run(options: &Options, rss_start: f64) {
             drain.elapsed().as_secs_f64(),
             if all { "" } else { " (gave up waiting)" }
         );
+        delivered_all = all;
     }
     println!(
         "memory (VmRSS of this one process: Rounds + origin + load generator): at start {:.1} \
@@ -679,12 +684,16 @@ async fn run(options: &Options, rss_start: f64) {
             .unwrap();
     }
     let expected = options.replies as i64;
-    let ok = refused == 0 && stored == expected && announces == expected;
+    let ok = refused == 0 && stored == expected && announces == expected && delivered_all;
     if ok {
-        println!("check: every reply was accepted, stored, and its Announce queued");
+        println!(
+            "check: every reply was accepted, stored, and its Announce queued (and delivered, \
+             with the worker)"
+        );
     } else {
         println!(
-            "CHECK FAILED: {refused} replies refused, {} not stored, {} Announces not queued",
+            "CHECK FAILED: {refused} replies refused, {} not stored, {} Announces not queued, \
+             delivered all: {delivered_all}",
             expected - stored,
             expected - announces
         );
@@ -698,6 +707,8 @@ async fn run(options: &Options, rss_start: f64) {
 }
 
 fn main() {
+    // As `rounds serve` runs (src/main.rs).
+    rounds::process::keep_pages_small();
     let rss_start = memory_mib("VmRSS");
     // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
     if std::env::var_os("RUST_LOG").is_some() {

@@ -474,6 +474,8 @@ async fn start_floor(body: Vec<u8>) -> SocketAddr {
 }
 
 fn main() {
+    // As `rounds serve` runs (src/main.rs).
+    rounds::process::keep_pages_small();
     // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
     if std::env::var_os("RUST_LOG").is_some() {
         tracing_subscriber::fmt()
