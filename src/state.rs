@@ -14,7 +14,9 @@ use crate::{
         verification::VerifyingKeys,
     },
     model::LocalActor,
-    service::moderation::{instances::InstancePolicies, rate_limits::InboundLimits},
+    service::moderation::{
+        instances::InstancePolicies, rate_limits::InboundLimits, rules::ModerationRules,
+    },
 };
 
 /// Everything a handler, the inbox and the workers share. Cheap to clone.
@@ -33,6 +35,9 @@ pub struct AppState {
     pub delivery_revivals: Arc<Revivals>,
     /// Instance policies in force (cached; see `service::moderation::instances`).
     pub instance_policies: Arc<InstancePolicies>,
+    /// Bans, reply policies and screening words in force (cached; see
+    /// `service::moderation::rules`).
+    pub moderation_rules: Arc<ModerationRules>,
     /// Inbound rate limits of this process.
     pub inbound_limits: Arc<InboundLimits>,
     /// Remote actors' public keys, parsed, for verifying inbound signatures.
@@ -58,6 +63,7 @@ impl AppState {
             delivery_metrics: Arc::new(DeliveryMetrics::default()),
             delivery_revivals: Arc::new(Revivals::default()),
             instance_policies: Arc::new(InstancePolicies::default()),
+            moderation_rules: Arc::new(ModerationRules::default()),
             inbound_limits: Arc::new(inbound_limits),
             verifying_keys: Arc::new(VerifyingKeys::default()),
             remote_actors: Arc::new(RemoteActorCache::default()),

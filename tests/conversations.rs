@@ -7,21 +7,11 @@
 
 mod common;
 
-use common::{eventually, follow, get_activity_json, peer::Peer, signing, TestDb, TestInstance};
+use common::{eventually, follow, get_activity_json, peer::Peer, TestDb, TestInstance};
 use serde_json::{json, Value};
 
-/// Signs and posts `activity` as `actor` of `peer` to the shared inbox; the status.
-async fn send(rounds: &TestInstance, peer: &Peer, actor: &str, activity: &Value) -> u16 {
-    let (status, body) = signing::post(
-        &rounds.url("/inbox"),
-        activity.to_string().as_bytes(),
-        Some(&peer.signer(actor)),
-        &signing::SignOptions::default(),
-    )
-    .await;
-    assert!(status.as_u16() < 500, "{status}: {body}");
-    status.as_u16()
-}
+/// Signs and posts `activity` to the shared inbox (see `common::send_signed`).
+use common::send_signed as send;
 
 async fn items(url: &str) -> Vec<String> {
     let page = get_activity_json(&format!("{url}?page=1")).await;

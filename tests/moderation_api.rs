@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{eventually, follow, member_token, peer::Peer, signing, TestDb, TestInstance};
+use common::{eventually, follow, member_token, peer::Peer, TestDb, TestInstance};
 use reqwest::{Method, StatusCode};
 use rounds::{db::Db, model::Role};
 use serde_json::{json, Value};
@@ -70,18 +70,8 @@ async fn client<'a>(rounds: &'a TestInstance, name: &str, role: Role) -> Client<
     }
 }
 
-/// Signs and posts `activity` as `actor` of `peer` to the shared inbox; the status.
-async fn send(rounds: &TestInstance, peer: &Peer, actor: &str, activity: &Value) -> u16 {
-    let (status, body) = signing::post(
-        &rounds.url("/inbox"),
-        activity.to_string().as_bytes(),
-        Some(&peer.signer(actor)),
-        &signing::SignOptions::default(),
-    )
-    .await;
-    assert!(status.as_u16() < 500, "{status}: {body}");
-    status.as_u16()
-}
+/// Signs and posts `activity` to the shared inbox (see `common::send_signed`).
+use common::send_signed as send;
 
 /// A reply by `actor` of `peer` to `parent`, sent; the note and the status.
 async fn reply(

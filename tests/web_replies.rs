@@ -10,7 +10,7 @@
 mod common;
 mod web_support;
 
-use common::{eventually, follow, peer::Peer, signing, TestDb, TestInstance};
+use common::{eventually, follow, peer::Peer, TestDb};
 use reqwest::{header, StatusCode};
 use rounds::{
     db::Db,
@@ -21,21 +21,11 @@ use rounds::{
         publishing::Place,
     },
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use web_support::*;
 
-/// Signs and posts `activity` as `actor` of `peer` to the shared inbox; the status.
-async fn send(rounds: &TestInstance, peer: &Peer, actor: &str, activity: &Value) -> u16 {
-    let (status, body) = signing::post(
-        &rounds.url("/inbox"),
-        activity.to_string().as_bytes(),
-        Some(&peer.signer(actor)),
-        &signing::SignOptions::default(),
-    )
-    .await;
-    assert!(status.as_u16() < 500, "{status}: {body}");
-    status.as_u16()
-}
+/// Signs and posts `activity` to the shared inbox (see `common::send_signed`).
+use common::send_signed as send;
 
 /// The Group's Announces of a Create of `id` that reached `peer`.
 fn relayed(peer: &Peer, id: &str) -> usize {

@@ -113,23 +113,43 @@ pub(super) fn placeholders(first: usize, count: usize) -> String {
 }
 
 impl Db {
-    /// Stores an activity to send, in the caller's transaction; returns its row id.
-    pub async fn insert_outbound_activity(
+    /// Stores activities to send at once (a group commit's), in the caller's transaction:
+    /// (ap_id, signer, payload) each. Returns each one's row id, in order.
+    pub async fn insert_outbound_activities(
         conn: &mut AnyConnection,
-        ap_id: &str,
-        signer_id: i64,
-        payload: &str,
-    ) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
-            "INSERT INTO outbound_activities (ap_id, signer_id, payload, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(ap_id)
-        .bind(signer_id)
-        .bind(payload)
-        .bind(now_millis())
-        .fetch_one(conn)
-        .await
+        activities: &[(&str, i64, &str)],
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let mut ids = Vec::with_capacity(activities.len());
+        let now = now_millis();
+        for chunk in activities.chunks(INSERT_CHUNK) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("({}, $1)", placeholders(2 + i * 3, 3)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO outbound_activities (ap_id, signer_id, payload, created_at) \
+                 VALUES {rows} RETURNING id, ap_id"
+            );
+            let mut query = sqlx::query(&sql).bind(now);
+            for (ap_id, signer, payload) in chunk {
+                query = query.bind(*ap_id).bind(*signer).bind(*payload);
+            }
+            // RETURNING promises no order: matched by ap_id (unique among activities queued
+            // together: each is a new id).
+            let mut returned = std::collections::HashMap::new();
+            for row in query.fetch_all(&mut *conn).await? {
+                returned.insert(
+                    row.try_get::<String, _>("ap_id")?,
+                    row.try_get::<i64, _>("id")?,
+                );
+            }
+            for (ap_id, _, _) in chunk {
+                ids.push(returned.remove(*ap_id).ok_or_else(|| {
+                    sqlx::Error::Protocol("an outbound activity was not stored".into())
+                })?);
+            }
+        }
+        Ok(ids)
     }
 
     /// Queues `activity` for each target, in the caller's transaction, and makes sure each
@@ -139,29 +159,42 @@ impl Db {
         activity: i64,
         targets: &[DeliveryTarget],
     ) -> Result<(), sqlx::Error> {
+        Db::insert_deliveries_of(conn, &[(activity, targets)]).await
+    }
+
+    /// As [`Db::insert_deliveries`], for several activities at once.
+    pub async fn insert_deliveries_of(
+        conn: &mut AnyConnection,
+        queued: &[(i64, &[DeliveryTarget])],
+    ) -> Result<(), sqlx::Error> {
         let now = now_millis();
-        for chunk in targets.chunks(INSERT_CHUNK) {
+        let rows: Vec<(i64, &DeliveryTarget)> = queued
+            .iter()
+            .flat_map(|(activity, targets)| targets.iter().map(move |target| (*activity, target)))
+            .collect();
+        for chunk in rows.chunks(INSERT_CHUNK) {
             let values = (0..chunk.len())
-                .map(|i| {
-                    let n = 3 + i * 3;
-                    format!("($1, ${n}, ${}, ${}, 0, $2)", n + 1, n + 2)
-                })
+                .map(|i| format!("({}, 0, $1)", placeholders(2 + i * 4, 4)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
                 "INSERT INTO deliveries (activity_id, instance, inbox, recipient_actor_id, state, \
                  created_at) VALUES {values}"
             );
-            let mut query = sqlx::query(&sql).bind(activity).bind(now);
-            for target in chunk {
+            let mut query = sqlx::query(&sql).bind(now);
+            for (activity, target) in chunk {
                 query = query
+                    .bind(*activity)
                     .bind(&target.instance)
                     .bind(&target.inbox)
                     .bind(target.recipient_actor_id);
             }
             query.execute(&mut *conn).await?;
         }
-        let instances: BTreeSet<&str> = targets.iter().map(|t| t.instance.as_str()).collect();
+        let instances: BTreeSet<&str> = rows
+            .iter()
+            .map(|(_, target)| target.instance.as_str())
+            .collect();
         let instances: Vec<&str> = instances.into_iter().collect();
         for chunk in instances.chunks(INSERT_CHUNK) {
             let sql = format!(

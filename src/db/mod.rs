@@ -73,6 +73,9 @@ impl Db {
                 let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
+                    // A connection to a file in this process cannot go stale: no ping (a round
+                    // trip through the connection's thread) before each use.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             // mmap_size: reads come straight from the operating system's page

@@ -130,15 +130,6 @@ impl Db {
         rows.iter().map(|row| row.try_get("id")).collect()
     }
 
-    /// A conversation owner's reply policy, if it set one.
-    pub async fn reply_policy(&self, actor_id: i64) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query("SELECT policy FROM reply_policies WHERE actor_id = $1")
-            .bind(actor_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| row.try_get("policy")).transpose()
-    }
-
     pub async fn set_reply_policy(
         conn: &mut AnyConnection,
         actor_id: i64,
@@ -261,26 +252,6 @@ impl Db {
         Ok(done.rows_affected())
     }
 
-    /// The bans in force on an actor: server-wide, or in `forum_id`.
-    pub async fn bans_in_force(
-        &self,
-        actor_ap_id: &str,
-        forum_id: Option<i64>,
-    ) -> Result<Vec<Ban>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT id, actor_ap_id, forum_id, reason, expires_at, created_at FROM bans \
-             WHERE actor_ap_id = $1 AND lifted_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2) \
-             AND (forum_id IS NULL OR forum_id = $3) ORDER BY id",
-        )
-        .bind(actor_ap_id)
-        .bind(now_millis())
-        .bind(forum_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(ban_from_row).collect()
-    }
-
     /// Every ban in force, newest first.
     pub async fn all_bans_in_force(&self) -> Result<Vec<Ban>, sqlx::Error> {
         let rows = sqlx::query(
@@ -291,6 +262,16 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(ban_from_row).collect()
+    }
+
+    /// Every conversation owner's reply policy that is set, as stored.
+    pub async fn reply_policies(&self) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let rows = sqlx::query("SELECT actor_id, policy FROM reply_policies")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("actor_id")?, row.try_get("policy")?)))
+            .collect()
     }
 
     pub async fn instance_policies(&self) -> Result<Vec<InstancePolicyRow>, sqlx::Error> {

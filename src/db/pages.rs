@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::{
+    deliveries::placeholders,
     posts::{as_public_tombstone, post_from_row, POST_SELECT},
     Db,
 };
@@ -96,13 +97,6 @@ pub struct PostStats {
 }
 
 /// `$first, $first+1, …` for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Db {
     /// Visible replies in each of these conversations (by root id); roots without any are
     /// absent from the map.

@@ -3,9 +3,13 @@
 //! "Visible" everywhere here means public and not deleted: what public pages, collections and
 //! feeds may show.
 
-use sqlx::{any::AnyRow, AnyConnection, Row};
+use sqlx::{
+    any::{AnyArguments, AnyRow},
+    query::Query,
+    Any, AnyConnection, Row,
+};
 
-use super::{actors::decode_error, now_millis, Db};
+use super::{actors::decode_error, deliveries::placeholders, now_millis, Db};
 use crate::model::{Author, Post, PostDetails, PostKind, Visibility};
 
 /// What is needed to store a new post.
@@ -50,6 +54,42 @@ pub(super) const POST_SELECT: &str =
      FROM posts p JOIN local_actors aud ON aud.id = p.audience_id \
      LEFT JOIN local_actors la ON la.id = p.author_local_id \
      LEFT JOIN remote_actors ra ON ra.id = p.author_remote_id";
+
+/// The columns a new post is stored with, in [`bind_new_post`]'s order.
+const INSERT_COLUMNS: &str = "ap_id, kind, author_local_id, author_remote_id, audience_id, \
+     root_id, parent_id, title, summary, content_warning, source, content_html, visibility, \
+     details, starts_at, ends_at, remote_url, published_at, activity_ap_id";
+const INSERT_WIDTH: usize = 19;
+/// Posts per multi-row INSERT: 19 values each, well under both databases' limits.
+const POSTS_PER_INSERT: usize = 100;
+
+/// Binds a new post's values, in [`INSERT_COLUMNS`]' order.
+fn bind_new_post<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    post: &NewPost<'q>,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    let content = &post.content;
+    query
+        .bind(post.ap_id)
+        .bind(post.kind.as_str())
+        .bind(post.author_local_id)
+        .bind(post.author_remote_id)
+        .bind(post.audience_id)
+        .bind(post.root_id)
+        .bind(post.parent_id)
+        .bind(content.title)
+        .bind(content.summary)
+        .bind(content.content_warning)
+        .bind(content.source)
+        .bind(content.content_html)
+        .bind(post.visibility.as_str())
+        .bind(details_json(content.details))
+        .bind(content.starts_at)
+        .bind(content.ends_at)
+        .bind(post.remote_url)
+        .bind(post.published_at)
+        .bind(post.activity_ap_id)
+}
 
 /// Public, not deleted, not held for moderation, not removed by a moderator.
 const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
@@ -144,36 +184,41 @@ impl Db {
         conn: &mut AnyConnection,
         post: &NewPost<'_>,
     ) -> Result<i64, sqlx::Error> {
-        let content = &post.content;
-        let row = sqlx::query(
-            "INSERT INTO posts (ap_id, kind, author_local_id, author_remote_id, audience_id, \
-             root_id, parent_id, title, summary, content_warning, source, content_html, \
-             visibility, details, starts_at, ends_at, remote_url, published_at, activity_ap_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19) RETURNING id",
-        )
-        .bind(post.ap_id)
-        .bind(post.kind.as_str())
-        .bind(post.author_local_id)
-        .bind(post.author_remote_id)
-        .bind(post.audience_id)
-        .bind(post.root_id)
-        .bind(post.parent_id)
-        .bind(content.title)
-        .bind(content.summary)
-        .bind(content.content_warning)
-        .bind(content.source)
-        .bind(content.content_html)
-        .bind(post.visibility.as_str())
-        .bind(details_json(content.details))
-        .bind(content.starts_at)
-        .bind(content.ends_at)
-        .bind(post.remote_url)
-        .bind(post.published_at)
-        .bind(post.activity_ap_id)
-        .fetch_one(conn)
-        .await?;
+        let sql = format!(
+            "INSERT INTO posts ({INSERT_COLUMNS}) VALUES ({}) RETURNING id",
+            placeholders(1, INSERT_WIDTH)
+        );
+        let row = bind_new_post(sqlx::query(&sql), post)
+            .fetch_one(conn)
+            .await?;
         row.try_get("id")
+    }
+
+    /// Stores remote posts at once (a group commit's replies); a post whose `ap_id` is stored
+    /// already is skipped. Returns the row id of each post stored, with its `ap_id`.
+    pub async fn insert_remote_posts(
+        conn: &mut AnyConnection,
+        posts: &[NewPost<'_>],
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let mut stored = Vec::with_capacity(posts.len());
+        for chunk in posts.chunks(POSTS_PER_INSERT) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(1 + i * INSERT_WIDTH, INSERT_WIDTH)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO posts ({INSERT_COLUMNS}) VALUES {rows} \
+                 ON CONFLICT DO NOTHING RETURNING id, ap_id"
+            );
+            let mut query = sqlx::query(&sql);
+            for post in chunk {
+                query = bind_new_post(query, post);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                stored.push((row.try_get("id")?, row.try_get("ap_id")?));
+            }
+        }
+        Ok(stored)
     }
 
     /// A post by row id, deleted or not.

@@ -1,8 +1,13 @@
 //! SQL for the ids of inbound activities already acted on.
 
-use sqlx::AnyConnection;
+use std::collections::HashSet;
+
+use sqlx::{AnyConnection, Row};
 
 use super::{now_millis, Db};
+
+/// Ids per multi-row INSERT.
+const IDS_PER_INSERT: usize = 500;
 
 impl Db {
     /// Records an inbound activity id in the caller's transaction. Returns false when the id
@@ -20,5 +25,33 @@ impl Db {
         .execute(conn)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Records many inbound activity ids at once (a group commit's); returns the ids that were
+    /// not recorded before. An id given twice is new once.
+    pub async fn record_received_activities(
+        conn: &mut AnyConnection,
+        ap_ids: &[&str],
+    ) -> Result<HashSet<String>, sqlx::Error> {
+        let mut new = HashSet::with_capacity(ap_ids.len());
+        let now = now_millis();
+        for chunk in ap_ids.chunks(IDS_PER_INSERT) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("(${}, $1)", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO received_activities (ap_id, received_at) VALUES {rows} \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING ap_id"
+            );
+            let mut query = sqlx::query(&sql).bind(now);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                new.insert(row.try_get("ap_id")?);
+            }
+        }
+        Ok(new)
     }
 }

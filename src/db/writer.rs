@@ -7,12 +7,17 @@
 //! committed, as with a transaction of its own, and SQLite's single writer lock is taken once
 //! per batch instead of being fought over by every request (with `busy_timeout` sleeps).
 //!
+//! Writes of one kind that are cheaper together ([`BatchWrite`], [`Writer::write_batched`]) are
+//! written by one call for all of a batch's items of that kind, with a few multi-row statements
+//! instead of a few statements each: on SQLite every statement is a hand-off to the connection's
+//! thread and back, and that, not SQLite, bounded the writer (see docs/performance.md).
+//!
 //! Rules for a write: it must not wait for another pool connection (the writer holds one; under
 //! load the pool would run dry), it should only write and read what it writes (reads belong
 //! before it), and it must not fetch anything over the network.
 
 use std::{
-    any::Any,
+    any::{Any, TypeId},
     panic::AssertUnwindSafe,
     sync::{Arc, OnceLock},
 };
@@ -40,9 +45,75 @@ struct Outcome {
 }
 
 struct Job {
-    work: Work,
+    work: Task,
     on_commit_failure: Failure,
     answer: oneshot::Sender<Value>,
+}
+
+enum Task {
+    /// A write of its own, in its own savepoint.
+    One(Work),
+    /// An item of a [`BatchWrite`] kind, written with the batch's other items of that kind.
+    Batched {
+        kind: TypeId,
+        item: Item,
+        write: BatchRunner,
+    },
+}
+
+type Item = Box<dyn Any + Send + Sync>;
+/// Writes items of one kind: each item's outcome, or (for the whole call) a failure to answer
+/// with when the call had one item.
+type BatchRunner =
+    for<'c> fn(&'c mut AnyConnection, &'c [Item]) -> BoxFuture<'c, Result<Vec<Outcome>, Value>>;
+
+/// Each item's answer, or a failure of the whole call.
+pub type BatchAnswers<T, E> = Result<Vec<Result<T, E>>, E>;
+
+/// Writes that are cheaper together: [`Writer::write_batched`] hands over one item; the writer
+/// calls [`BatchWrite::write`] once with every item of the kind waiting in its batch.
+pub trait BatchWrite: 'static {
+    type Item: Send + Sync + 'static;
+    type Output: Send + 'static;
+    type Error: From<sqlx::Error> + Send + 'static;
+
+    /// Writes `items` and answers each, in order. An `Err` for an item means nothing of that
+    /// item was written; an `Err` for the whole call undoes every item, and the writer then
+    /// writes them again one at a time, so that an item that cannot be written fails alone.
+    fn write<'c>(
+        conn: &'c mut AnyConnection,
+        items: Vec<&'c Self::Item>,
+    ) -> BoxFuture<'c, BatchAnswers<Self::Output, Self::Error>>;
+}
+
+fn run_batch<'c, K: BatchWrite>(
+    conn: &'c mut AnyConnection,
+    items: &'c [Item],
+) -> BoxFuture<'c, Result<Vec<Outcome>, Value>> {
+    Box::pin(async move {
+        let typed: Vec<&K::Item> = items
+            .iter()
+            .filter_map(|item| item.downcast_ref::<K::Item>())
+            .collect();
+        if typed.len() != items.len() {
+            let err = K::Error::from(sqlx::Error::Protocol("batched items of mixed kinds".into()));
+            return Err(Box::new(Err::<K::Output, K::Error>(err)) as Value);
+        }
+        let answers = K::write(conn, typed)
+            .await
+            .map_err(|err| Box::new(Err::<K::Output, K::Error>(err)) as Value)?;
+        if answers.len() != items.len() {
+            let err = K::Error::from(sqlx::Error::Protocol("a batch answered wrongly".into()));
+            return Err(Box::new(Err::<K::Output, K::Error>(err)) as Value);
+        }
+        Ok(answers
+            .into_iter()
+            .map(|answer| Outcome {
+                kept: answer.is_ok(),
+                value: Box::new(answer),
+            })
+            .collect())
+    })
 }
 
 /// Hands writes to the writer tasks of one pool. Cheap to clone.
@@ -99,6 +170,26 @@ impl Writer {
                 }
             })
         });
+        self.hand_over::<T, E>(Task::One(work)).await
+    }
+
+    /// Hands `item` to be written with the other items of kind `K` waiting (see
+    /// [`BatchWrite`]) and returns its answer once their transaction has committed.
+    pub async fn write_batched<K: BatchWrite>(&self, item: K::Item) -> Result<K::Output, K::Error> {
+        self.start();
+        let task = Task::Batched {
+            kind: TypeId::of::<K>(),
+            item: Box::new(item),
+            write: run_batch::<K>,
+        };
+        self.hand_over::<K::Output, K::Error>(task).await
+    }
+
+    async fn hand_over<T, E>(&self, work: Task) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
         let on_commit_failure: Failure =
             Box::new(|err| Box::new(Err::<T, E>(E::from(err))) as Value);
         let (answer, answered) = oneshot::channel();
@@ -164,43 +255,75 @@ async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) {
         Err(err) => return fail_all(batch, &err),
     };
     let mut kept = Vec::with_capacity(batch.len());
-    let mut jobs = batch.into_iter();
-    while let Some(job) = jobs.next() {
+    // Batched items first, one call per kind; then the writes of their own.
+    let mut kinds: Vec<Kind> = Vec::new();
+    let mut singles = Vec::new();
+    for job in batch {
+        match job.work {
+            Task::Batched { kind, item, write } => {
+                let waiter = (job.answer, job.on_commit_failure);
+                match kinds.iter_mut().find(|group| group.kind == kind) {
+                    Some(group) => {
+                        group.items.push(item);
+                        group.waiters.push(waiter);
+                    }
+                    None => kinds.push(Kind {
+                        kind,
+                        write,
+                        items: vec![item],
+                        waiters: vec![waiter],
+                    }),
+                }
+            }
+            Task::One(work) => singles.push((work, job.answer, job.on_commit_failure)),
+        }
+    }
+    let mut kinds = kinds.into_iter();
+    while let Some(group) = kinds.next() {
+        if let Err(err) = write_kind(&mut tx, group, &mut kept).await {
+            let rest = kinds.flat_map(Kind::into_waiters).chain(
+                singles
+                    .into_iter()
+                    .map(|(_, answer, on_commit_failure)| (answer, on_commit_failure)),
+            );
+            return abandon(kept, rest.collect(), &err);
+        }
+    }
+    let mut singles = singles.into_iter();
+    while let Some((work, answer, on_commit_failure)) = singles.next() {
+        let rest = |singles: std::vec::IntoIter<_>| {
+            singles
+                .map(|(_, answer, on_commit_failure)| (answer, on_commit_failure))
+                .collect::<Vec<Waiter>>()
+        };
         let mut savepoint = match tx.begin().await {
             Ok(savepoint) => savepoint,
             Err(err) => {
-                let rest = std::iter::once(job).chain(jobs).collect();
-                return abandon(kept, rest, &err);
+                let mut waiting = vec![(answer, on_commit_failure)];
+                waiting.extend(rest(singles));
+                return abandon(kept, waiting, &err);
             }
         };
-        let outcome = AssertUnwindSafe((job.work)(&mut savepoint))
-            .catch_unwind()
-            .await;
+        let outcome = AssertUnwindSafe(work(&mut savepoint)).catch_unwind().await;
         let Ok(outcome) = outcome else {
             // A write panicked: its caller hears nothing committed; the batch is undone.
             tracing::error!("a write panicked; its batch is rolled back");
             drop(savepoint);
             let err = sqlx::Error::Protocol("a write in the same batch failed".into());
-            return abandon(kept, jobs.collect(), &err);
+            return abandon(kept, rest(singles), &err);
         };
         let closed = if outcome.kept {
             savepoint.commit().await
         } else {
             savepoint.rollback().await
         };
-        if let Err(err) = closed {
-            let rest = jobs.collect();
-            if outcome.kept {
-                kept.push((job.answer, job.on_commit_failure, outcome.value));
-            } else {
-                let _ = job.answer.send(outcome.value);
-            }
-            return abandon(kept, rest, &err);
-        }
         if outcome.kept {
-            kept.push((job.answer, job.on_commit_failure, outcome.value));
+            kept.push((answer, on_commit_failure, outcome.value));
         } else {
-            let _ = job.answer.send(outcome.value);
+            let _ = answer.send(outcome.value);
+        }
+        if let Err(err) = closed {
+            return abandon(kept, rest(singles), &err);
         }
     }
     match tx.commit().await {
@@ -218,15 +341,126 @@ async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) {
     }
 }
 
+type Waiter = (oneshot::Sender<Value>, Failure);
+
+/// The items of one [`BatchWrite`] kind in a batch, and who waits for each.
+struct Kind {
+    kind: TypeId,
+    write: BatchRunner,
+    items: Vec<Item>,
+    waiters: Vec<Waiter>,
+}
+
+impl Kind {
+    fn into_waiters(self) -> Vec<Waiter> {
+        self.waiters
+    }
+}
+
+/// Writes one kind's items in one savepoint; if that call fails as a whole, each item again in
+/// a savepoint of its own. `Err`: the transaction cannot go on (every waiter of this kind has
+/// been answered).
+async fn write_kind(
+    tx: &mut AnyConnection,
+    group: Kind,
+    kept: &mut Vec<Kept>,
+) -> Result<(), sqlx::Error> {
+    let Kind {
+        write,
+        items,
+        waiters,
+        ..
+    } = group;
+    let together = run_in_savepoint(tx, write, &items).await;
+    let outcomes = match together {
+        Ok(Ok(outcomes)) => outcomes,
+        Ok(Err(_)) if items.len() > 1 => {
+            // Undone as a whole: each alone, so that one bad item fails alone.
+            let mut waiters = waiters.into_iter();
+            for item in items.chunks(1) {
+                let Some((answer, on_commit_failure)) = waiters.next() else {
+                    break;
+                };
+                match run_in_savepoint(tx, write, item).await {
+                    Ok(Ok(mut outcome)) => {
+                        let outcome = outcome.remove(0);
+                        answer_or_keep(kept, (answer, on_commit_failure), outcome);
+                    }
+                    Ok(Err(failure)) => {
+                        let _ = answer.send(failure);
+                    }
+                    Err(err) => {
+                        let _ = answer.send(on_commit_failure(copy_of(&err)));
+                        for (answer, on_commit_failure) in waiters {
+                            let _ = answer.send(on_commit_failure(copy_of(&err)));
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        Ok(Err(failure)) => {
+            if let Some((answer, _)) = waiters.into_iter().next() {
+                let _ = answer.send(failure);
+            }
+            return Ok(());
+        }
+        Err(err) => {
+            for (answer, on_commit_failure) in waiters {
+                let _ = answer.send(on_commit_failure(copy_of(&err)));
+            }
+            return Err(err);
+        }
+    };
+    for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
+        answer_or_keep(kept, waiter, outcome);
+    }
+    Ok(())
+}
+
+/// Runs `write` over `items` in a savepoint, kept if the call succeeded. The outer `Err`: the
+/// savepoint itself failed (the transaction cannot go on).
+async fn run_in_savepoint(
+    tx: &mut AnyConnection,
+    write: BatchRunner,
+    items: &[Item],
+) -> Result<Result<Vec<Outcome>, Value>, sqlx::Error> {
+    let mut savepoint = tx.begin().await?;
+    let written = AssertUnwindSafe(write(&mut savepoint, items))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!("a batched write panicked; its items are rolled back");
+            Err(Box::new(()) as Value)
+        });
+    match &written {
+        Ok(_) => savepoint.commit().await?,
+        Err(_) => savepoint.rollback().await?,
+    }
+    Ok(written)
+}
+
+/// A failed item wrote nothing and hears its answer now; a written one waits for the commit.
+fn answer_or_keep(kept: &mut Vec<Kept>, (answer, on_commit_failure): Waiter, outcome: Outcome) {
+    if outcome.kept {
+        kept.push((answer, on_commit_failure, outcome.value));
+    } else {
+        let _ = answer.send(outcome.value);
+    }
+}
+
 type Kept = (oneshot::Sender<Value>, Failure, Value);
 
 /// The transaction cannot go on: what was kept is not committed, what was not run fails.
-fn abandon(kept: Vec<Kept>, rest: Vec<Job>, err: &sqlx::Error) {
+fn abandon(kept: Vec<Kept>, rest: Vec<Waiter>, err: &sqlx::Error) {
     tracing::error!(error = %err, "a group commit was abandoned");
     for (answer, on_commit_failure, _) in kept {
         let _ = answer.send(on_commit_failure(copy_of(err)));
     }
-    fail_all(rest, err);
+    for (answer, on_commit_failure) in rest {
+        let _ = answer.send(on_commit_failure(copy_of(err)));
+    }
 }
 
 fn fail_all(batch: Vec<Job>, err: &sqlx::Error) {

@@ -2,7 +2,7 @@
 //! recipients become one delivery per remote shared inbox (a personal inbox only for actors
 //! without one, or when an activity is meant for one actor's own inbox, as an `Accept` is).
 
-use std::collections::BTreeSet;
+use std::collections::{hash_map::Entry, BTreeSet, HashMap};
 
 use sqlx::AnyConnection;
 use url::Url;
@@ -38,24 +38,69 @@ pub async fn enqueue(
     payload: &str,
     recipients: &[Recipient],
 ) -> Result<usize> {
-    let mut preferred = Vec::new();
-    let mut personal = Vec::new();
-    for recipient in recipients {
-        match *recipient {
-            Recipient::FollowersOf(local_actor_id) => {
-                preferred.extend(Db::follower_inboxes(conn, local_actor_id).await?)
-            }
-            Recipient::Actor(id) => preferred.extend(Db::remote_actor_inboxes(conn, &[id]).await?),
-            Recipient::PersonalInbox(id) => {
-                personal.extend(Db::remote_actor_inboxes(conn, &[id]).await?)
+    let queued = enqueue_many(
+        conn,
+        &[Queued {
+            activity_id: activity_id.as_str(),
+            signer_id: signer.id,
+            payload,
+            recipients,
+        }],
+    )
+    .await?;
+    Ok(queued.into_iter().sum())
+}
+
+/// One activity to queue with others (see [`enqueue_many`]).
+pub struct Queued<'a> {
+    pub activity_id: &'a str,
+    pub signer_id: i64,
+    pub payload: &'a str,
+    pub recipients: &'a [Recipient],
+}
+
+/// As [`enqueue`] for several activities at once (a group commit's): the activities, their
+/// deliveries and the instances' queue places are each written with one multi-row statement,
+/// and a local actor's followers are read once. Returns how many deliveries each one queued.
+pub async fn enqueue_many(conn: &mut AnyConnection, queued: &[Queued<'_>]) -> Result<Vec<usize>> {
+    let mut followers_of: HashMap<i64, Vec<RecipientInboxes>> = HashMap::new();
+    let mut all_targets = Vec::with_capacity(queued.len());
+    for activity in queued {
+        let mut preferred = Vec::new();
+        let mut personal = Vec::new();
+        for recipient in activity.recipients {
+            match *recipient {
+                Recipient::FollowersOf(local_actor_id) => {
+                    let inboxes = match followers_of.entry(local_actor_id) {
+                        Entry::Occupied(known) => known.into_mut(),
+                        Entry::Vacant(unread) => {
+                            unread.insert(Db::follower_inboxes(conn, local_actor_id).await?)
+                        }
+                    };
+                    preferred.extend(inboxes.iter().cloned());
+                }
+                Recipient::Actor(id) => {
+                    preferred.extend(Db::remote_actor_inboxes(conn, &[id]).await?)
+                }
+                Recipient::PersonalInbox(id) => {
+                    personal.extend(Db::remote_actor_inboxes(conn, &[id]).await?)
+                }
             }
         }
+        all_targets.push(targets(&preferred, &personal));
     }
-    let targets = targets(&preferred, &personal);
-    let activity =
-        Db::insert_outbound_activity(conn, activity_id.as_str(), signer.id, payload).await?;
-    Db::insert_deliveries(conn, activity, &targets).await?;
-    Ok(targets.len())
+    let activities: Vec<(&str, i64, &str)> = queued
+        .iter()
+        .map(|activity| (activity.activity_id, activity.signer_id, activity.payload))
+        .collect();
+    let ids = Db::insert_outbound_activities(conn, &activities).await?;
+    let deliveries: Vec<(i64, &[DeliveryTarget])> = ids
+        .iter()
+        .zip(&all_targets)
+        .map(|(id, targets)| (*id, targets.as_slice()))
+        .collect();
+    Db::insert_deliveries_of(conn, &deliveries).await?;
+    Ok(all_targets.iter().map(Vec::len).collect())
 }
 
 /// One target per distinct inbox: the shared inbox of each actor in `preferred` that has one,

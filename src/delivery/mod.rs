@@ -19,5 +19,5 @@ pub mod send;
 pub mod signing;
 pub mod worker;
 
-pub use enqueue::{enqueue, Recipient};
+pub use enqueue::{enqueue, enqueue_many, Recipient};
 pub use worker::DeliveryWorker;

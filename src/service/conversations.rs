@@ -15,7 +15,10 @@ use activitypub_federation::{
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::moderation::{bans, holds, screening};
+use super::{
+    moderation::{bans, holds, screening},
+    reply_writes::{NewReply, RemoteReplies, Written},
+};
 use crate::{
     db::{
         now_millis,
@@ -45,7 +48,7 @@ pub const MAX_ANCESTORS: usize = 16;
 /// The built-in forum that takes new threads from other servers unless told otherwise.
 const OPEN_BY_DEFAULT: &str = "community";
 
-fn already_processed() -> Error {
+pub(super) fn already_processed() -> Error {
     Error::Conflict("activity already processed".into())
 }
 
@@ -112,20 +115,54 @@ pub async fn receive_note(
     let html = note.sanitized_content();
     let hold = holds::inbound_hold(data, owner_id, &author.0, &html).await?;
 
-    // Everything read from the pool is read before the transaction: code holding a transaction
-    // never waits for a second connection (under load the pool would deadlock).
-    let words = match &placement {
-        Placement::Reply { ancestors, .. } if !ancestors.is_empty() => {
-            data.db.screening_words().await?
-        }
-        _ => Vec::new(),
-    };
-    // The Group that relays it (a forum; journal and webinar owners relay nothing).
+    // The group that relays it (a forum; journal and webinar owners relay nothing).
     let group = data
         .db
         .local_actor_by_id(owner_id)
         .await?
         .filter(|owner| owner.kind == ActorKind::Group);
+    // The common case, a reply to a post here with nothing fetched: written in bulk with the
+    // other such replies waiting.
+    if let Placement::Reply {
+        anchor, ancestors, ..
+    } = &placement
+    {
+        if ancestors.is_empty() {
+            let reply = NewReply::new(data, activity_id, &author.0, &note, html, anchor)
+                .held(hold)
+                .relayed_by(data, group);
+            return match data.db.writer.write_batched::<RemoteReplies>(reply).await? {
+                Written::Stored {
+                    id,
+                    deliveries: Some(deliveries),
+                } => {
+                    data.ring_delivery_bell();
+                    tracing::info!(post = id, kind = "reply", deliveries, "received a post");
+                    Ok(())
+                }
+                Written::Stored {
+                    id,
+                    deliveries: None,
+                } => {
+                    tracing::info!(post = id, "received a post; held for review");
+                    Ok(())
+                }
+                Written::Known => Ok(()),
+            };
+        }
+    }
+
+    // Everything read from the pool is read before the transaction: code holding a transaction
+    // never waits for a second connection (under load the pool would deadlock).
+    let words = match &placement {
+        Placement::Reply { ancestors, .. } if !ancestors.is_empty() => data
+            .moderation_rules
+            .current(&data.db)
+            .await?
+            .screening_words()
+            .to_vec(),
+        _ => Vec::new(),
+    };
     // Written with other requests' writes in one transaction (group commit), answered once
     // committed.
     let state = AppState::clone(data);
@@ -450,7 +487,10 @@ pub(crate) async fn relay_approved(
     relay_with_id(tx, data, post, &create).await
 }
 
-fn create_of(object: &crate::federation::objects::post::ObjectJson, activity_id: &Url) -> Outgoing {
+pub(super) fn create_of(
+    object: &crate::federation::objects::post::ObjectJson,
+    activity_id: &Url,
+) -> Outgoing {
     let mut create = Outgoing::new(
         "Create",
         activity_id.clone(),

@@ -12,5 +12,6 @@ pub mod post_rules;
 pub mod profiles;
 pub mod publishing;
 pub mod reactions;
+mod reply_writes;
 pub mod secrets;
 pub mod sessions;

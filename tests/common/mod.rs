@@ -232,6 +232,25 @@ impl Drop for TestInstance {
 }
 
 /// GETs `url` as ActivityStreams JSON.
+/// Signs and posts `activity` as `actor` of `peer` to `rounds`' shared inbox; the status, which
+/// must not be a 5xx.
+pub async fn send_signed(
+    rounds: &TestInstance,
+    peer: &peer::Peer,
+    actor: &str,
+    activity: &serde_json::Value,
+) -> u16 {
+    let (status, body) = signing::post(
+        &rounds.url("/inbox"),
+        activity.to_string().as_bytes(),
+        Some(&peer.signer(actor)),
+        &signing::SignOptions::default(),
+    )
+    .await;
+    assert!(status.as_u16() < 500, "{status}: {body}");
+    status.as_u16()
+}
+
 pub async fn get_activity_json(url: &str) -> serde_json::Value {
     reqwest::Client::new()
         .get(url)

@@ -71,10 +71,11 @@ pub async fn resolve_actor(data: &Data<AppState>, reference: &str) -> Result<Url
 
 /// 403 when `actor` (an id) is banned from the whole server or from the forum `forum_id`.
 pub async fn check(state: &AppState, actor: &str, forum_id: Option<i64>) -> Result<()> {
-    if state.db.bans_in_force(actor, forum_id).await?.is_empty() {
-        Ok(())
-    } else {
+    let rules = state.moderation_rules.current(&state.db).await?;
+    if rules.is_banned_now(actor, forum_id) {
         Err(Error::Forbidden("this actor is banned here".into()))
+    } else {
+        Ok(())
     }
 }
 
@@ -162,6 +163,7 @@ pub async fn ban(
     )
     .await?;
     tx.commit().await?;
+    data.moderation_rules.invalidate();
     if request.remove_content {
         removal::remove_everything_by(data, moderator, &actor, forum_id, request.reason.trim())
             .await?;
@@ -198,6 +200,7 @@ pub async fn unban(
     )
     .await?;
     tx.commit().await?;
+    data.moderation_rules.invalidate();
     Ok(())
 }
 

@@ -52,12 +52,8 @@ impl ReplyPolicy {
 
 /// The reply policy of a forum, the journal or the webinars (open unless set).
 pub async fn reply_policy(state: &AppState, owner_id: i64) -> Result<ReplyPolicy> {
-    Ok(state
-        .db
-        .reply_policy(owner_id)
-        .await?
-        .and_then(|text| ReplyPolicy::parse(&text))
-        .unwrap_or(ReplyPolicy::Open))
+    let rules = state.moderation_rules.current(&state.db).await?;
+    Ok(rules.reply_policy(owner_id))
 }
 
 /// Sets the reply policy of the local actor `owner` (a forum, `journal` or `webinars`).
@@ -89,6 +85,7 @@ pub async fn set_reply_policy(
     )
     .await?;
     tx.commit().await?;
+    state.moderation_rules.invalidate();
     Ok(policy)
 }
 
@@ -112,7 +109,8 @@ pub async fn inbound_hold(
     author: &RemoteActor,
     content_html: &str,
 ) -> Result<Option<String>> {
-    let policy = reply_policy(state, owner_id).await?;
+    let rules = state.moderation_rules.current(&state.db).await?;
+    let policy = rules.reply_policy(owner_id);
     if policy == ReplyPolicy::Closed {
         return Err(Error::Forbidden(
             "this conversation takes no replies from other servers".into(),
@@ -126,8 +124,8 @@ pub async fn inbound_hold(
     {
         return Ok(Some("the author's instance is limited".into()));
     }
-    let words = state.db.screening_words().await?;
-    if let Some(reason) = screening::screen(&screening::plain_text(content_html), &words) {
+    let words = rules.screening_words();
+    if let Some(reason) = screening::screen(&screening::plain_text(content_html), words) {
         return Ok(Some(reason));
     }
     Ok(match policy {
@@ -283,5 +281,6 @@ pub async fn set_screening_word(
         audit::record(&mut tx, moderator, action, &word, None, "", None).await?;
     }
     tx.commit().await?;
+    state.moderation_rules.invalidate();
     Ok(changed)
 }

@@ -13,6 +13,7 @@ pub mod public_log;
 pub mod rate_limits;
 pub mod removal;
 pub mod reports;
+pub mod rules;
 pub mod screening;
 
 use crate::{

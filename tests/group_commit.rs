@@ -1,0 +1,278 @@
+//! Group commit, on SQLite and PostgreSQL: the writer batches items of one kind into one call
+//! (`BatchWrite`), writes them again one by one when that call fails as a whole, and answers a
+//! failed item alone; and replies arriving at once, written in bulk, are stored, threaded and
+//! relayed exactly as one at a time: a replay within the burst answers 409 once, the same note by
+//! two routes is stored once, and each relayed object carries the row id its post was stored
+//! with.
+
+mod common;
+
+use std::{
+    collections::BTreeSet,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
+
+use common::{
+    eventually, follow, fresh_database, peer::Peer, send_signed, test_config, TestDb, TestInstance,
+};
+use futures::future::{join_all, BoxFuture};
+use rounds::db::{
+    writer::{BatchAnswers, BatchWrite, Writer},
+    Db,
+};
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+/// Calls of [`Numbers::write`], to see how items were grouped (one counter per database: the
+/// two halves run at once).
+static CALLS: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+
+/// A batch kind for the test: each item is a number stored in `numbers` with one multi-row
+/// INSERT (which fails as a whole on a number stored before); a negative number is refused
+/// without writing anything. `DB` picks the counter.
+struct Numbers<const DB: usize>;
+
+impl<const DB: usize> BatchWrite for Numbers<DB> {
+    type Item = i64;
+    type Output = i64;
+    type Error = sqlx::Error;
+
+    fn write<'c>(
+        conn: &'c mut AnyConnection,
+        items: Vec<&'c i64>,
+    ) -> BoxFuture<'c, BatchAnswers<i64, sqlx::Error>> {
+        Box::pin(async move {
+            CALLS[DB].fetch_add(1, Ordering::SeqCst);
+            let kept: Vec<i64> = items.iter().map(|n| **n).filter(|n| *n >= 0).collect();
+            if !kept.is_empty() {
+                let values = (1..=kept.len())
+                    .map(|i| format!("(${i})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("INSERT INTO numbers (n) VALUES {values}");
+                let mut query = sqlx::query(&sql);
+                for n in &kept {
+                    query = query.bind(*n);
+                }
+                query.execute(&mut *conn).await?;
+            }
+            Ok(items
+                .iter()
+                .map(|n| {
+                    if **n >= 0 {
+                        Ok(**n)
+                    } else {
+                        Err(sqlx::Error::Protocol("negative".into()))
+                    }
+                })
+                .collect())
+        })
+    }
+}
+
+/// Holds the writer busy for a moment, so that what is handed over meanwhile shares a batch.
+async fn hold_writer(writer: &Writer) {
+    writer
+        .write::<_, sqlx::Error, _>(|_conn| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+async fn numbers(db: &Db) -> Vec<i64> {
+    sqlx::query("SELECT n FROM numbers ORDER BY n")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<i64, _>("n"))
+        .collect()
+}
+
+/// Hands `items` over while the writer is held, all at once; their answers, in order.
+async fn write_while_held<const DB: usize>(
+    writer: &Writer,
+    items: Vec<i64>,
+) -> Vec<Result<i64, sqlx::Error>> {
+    let held = hold_writer(writer);
+    let writes = async {
+        // Let the holding write reach the writer first.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        join_all(
+            items
+                .into_iter()
+                .map(|n| writer.write_batched::<Numbers<DB>>(n)),
+        )
+        .await
+    };
+    let ((), answers) = tokio::join!(held, writes);
+    answers
+}
+
+async fn batches_are_one_call_and_fall_back_to_one_item_at_a_time(kind: TestDb) {
+    let (url, _dir) = fresh_database(kind).await;
+    let db = Db::connect(&test_config(0, &url)).await.unwrap();
+    sqlx::query("CREATE TABLE numbers (n BIGINT PRIMARY KEY)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    // One writer task (PostgreSQL runs several, which would share the items out).
+    let begin = match kind {
+        TestDb::Sqlite => "BEGIN IMMEDIATE",
+        TestDb::Postgres => "BEGIN",
+    };
+    let writer = Writer::new(db.pool.clone(), 1, begin);
+    match kind {
+        TestDb::Sqlite => batches_on::<0>(&db, &writer).await,
+        TestDb::Postgres => batches_on::<1>(&db, &writer).await,
+    }
+}
+
+async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
+    let calls = &CALLS[DB];
+
+    // Ten items and a refused one, handed over together: one call, the refused one alone fails.
+    calls.store(0, Ordering::SeqCst);
+    let mut items: Vec<i64> = (1..=10).collect();
+    items.push(-1);
+    let answers = write_while_held::<DB>(writer, items).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one call for the batch");
+    assert_eq!(
+        answers.iter().filter(|a| a.is_ok()).count(),
+        10,
+        "{answers:?}"
+    );
+    assert!(answers[10].is_err());
+    assert_eq!(numbers(db).await, (1..=10).collect::<Vec<_>>());
+
+    // 5 and 8 are stored already: the call fails as a whole, then each item is written alone:
+    // the new ones are stored, the two fail, each with its own answer.
+    calls.store(0, Ordering::SeqCst);
+    let items: Vec<i64> = vec![5, 11, 12, 8, 13];
+    let answers = write_while_held::<DB>(writer, items).await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1 + 5,
+        "together, then one by one"
+    );
+    let failed: Vec<bool> = answers.iter().map(Result::is_err).collect();
+    assert_eq!(failed, [true, false, false, true, false]);
+    assert_eq!(numbers(db).await, (1..=13).collect::<Vec<_>>());
+}
+
+async fn outbound_activities(rounds: &TestInstance) -> i64 {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbound_activities")
+        .fetch_one(&rounds.state().db.pool)
+        .await
+        .unwrap()
+        .get("n")
+}
+
+async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    follow(&peer, "alice", rounds.port, "community").await;
+    let thread = common::start_thread(&rounds, "Sleep and fatigue", "What helps?")
+        .await
+        .id
+        .to_string();
+
+    // 24 replies from four actors, plus: the first Create twice (a replay within the burst),
+    // and the second note under a second Create (the same post by another route).
+    let outbound_before = outbound_activities(&rounds).await;
+    let actors = ["alice", "bob", "carol", "dave"];
+    let notes: Vec<(&str, Value)> = (0..24)
+        .map(|i| {
+            let actor = actors[i % actors.len()];
+            let html = format!("<p>Reply {i}: a short nap <b>helps</b><script>x()</script></p>");
+            (actor, peer.note(actor, Some(&thread), &html, None))
+        })
+        .collect();
+    let mut sends: Vec<(&str, Value)> = notes
+        .iter()
+        .map(|(actor, note)| (*actor, peer.create(note)))
+        .collect();
+    sends.push(sends[0].clone());
+    sends.push((notes[1].0, peer.create(&notes[1].1)));
+    let (rounds_ref, peer_ref) = (&rounds, &peer);
+    let statuses = join_all(sends.into_iter().map(|(actor, activity)| async move {
+        send_signed(rounds_ref, peer_ref, actor, &activity).await
+    }))
+    .await;
+    let replayed = [statuses[0], statuses[24]];
+    assert!(
+        replayed.contains(&202) && replayed.contains(&409),
+        "the replay answers 409 once: {replayed:?}"
+    );
+    assert_eq!(statuses[1], 202);
+    assert_eq!(statuses[25], 202, "the same note by another route");
+    assert!(statuses[2..24].iter().all(|s| *s == 202), "{statuses:?}");
+
+    // Each stored once, under the thread, sanitized.
+    let state = rounds.state();
+    let thread_id: i64 = thread.rsplit('/').next().unwrap().parse().unwrap();
+    let (stored, _) = state
+        .db
+        .visible_in_context(thread_id, 100, 0)
+        .await
+        .unwrap();
+    let replies: Vec<_> = stored.iter().filter(|p| p.id != thread_id).collect();
+    assert_eq!(replies.len(), 24);
+    let ids: BTreeSet<&str> = replies.iter().filter_map(|p| p.ap_id.as_deref()).collect();
+    assert_eq!(ids.len(), 24);
+    for reply in &replies {
+        assert_eq!(reply.parent_id, Some(thread_id));
+        assert_eq!(reply.root_id, Some(thread_id));
+        assert!(!reply.content_html.contains("script"));
+        assert!(reply.content_html.contains("<b>helps</b>"));
+    }
+
+    // One Announce each reaches the follower, carrying what was stored: the row id in its
+    // `replies`, the stored (sanitized) content and time.
+    let arrived = eventually(30, || async {
+        let announced: BTreeSet<String> = peer
+            .arrivals_of("Announce")
+            .iter()
+            .filter_map(|a| {
+                a.activity["object"]["object"]["id"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect();
+        ids.iter().all(|id| announced.contains(*id))
+    })
+    .await;
+    assert!(arrived, "every reply relayed");
+    let announces = peer.arrivals_of("Announce");
+    // One Announce queued per reply stored, none for the replay or the second route.
+    assert_eq!(outbound_activities(&rounds).await - outbound_before, 24);
+    for reply in &replies {
+        let relayed: Vec<&Value> = announces
+            .iter()
+            .map(|a| &a.activity["object"]["object"])
+            .filter(|object| object["id"].as_str() == reply.ap_id.as_deref())
+            .collect();
+        let object = relayed.first().expect("relayed");
+        assert_eq!(
+            object["replies"],
+            rounds.url(&format!("/posts/{}/replies", reply.id))
+        );
+        assert_eq!(object["content"], reply.content_html.as_str());
+        assert_eq!(object["inReplyTo"], thread.as_str());
+        let published = chrono::DateTime::parse_from_rfc3339(object["published"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(published / 1000, reply.published_at / 1000);
+    }
+    assert!(peer.refused().is_empty());
+}
+
+both_databases!(
+    batches_are_one_call_and_fall_back_to_one_item_at_a_time,
+    a_burst_of_replies_is_stored_and_relayed_once_each,
+);
