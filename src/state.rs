@@ -8,12 +8,13 @@ use url::Url;
 use crate::{
     config::Config,
     db::Db,
-    delivery::{metrics::DeliveryMetrics, revive::Revivals},
+    delivery::{cache::SmallCache, metrics::DeliveryMetrics, revive::Revivals},
     federation::{
         actor_documents::ActorDocuments, objects::remote_actor::RemoteActorCache,
         verification::VerifyingKeys,
     },
     model::LocalActor,
+    service::conversations::Relayer,
     service::moderation::{
         instances::InstancePolicies, rate_limits::InboundLimits, rules::ModerationRules,
     },
@@ -44,6 +45,9 @@ pub struct AppState {
     pub verifying_keys: Arc<VerifyingKeys>,
     /// Remote actors recently read or stored (see `RemoteActorCache`).
     pub remote_actors: Arc<RemoteActorCache>,
+    /// Which conversation owners' Groups relay their posts (see
+    /// `service::conversations::relaying_group`).
+    pub(crate) relaying_groups: Arc<SmallCache<i64, Option<Relayer>>>,
     /// Local actors' documents, serialized (see `federation::actor_documents`).
     pub actor_documents: Arc<ActorDocuments>,
 }
@@ -67,6 +71,7 @@ impl AppState {
             inbound_limits: Arc::new(inbound_limits),
             verifying_keys: Arc::new(VerifyingKeys::default()),
             remote_actors: Arc::new(RemoteActorCache::default()),
+            relaying_groups: Arc::new(SmallCache::new(1_024, None)),
             actor_documents: Arc::new(ActorDocuments::default()),
         })
     }

@@ -42,6 +42,42 @@ use crate::{
     state::AppState,
 };
 
+/// A forum's Group as it relays posts: its row id (the signer) and its id.
+#[derive(Clone, Debug)]
+pub(crate) struct Relayer {
+    pub id: i64,
+    pub url: Url,
+    /// Its followers, the recipients of what it relays.
+    followers: [Recipient; 1],
+}
+
+impl Relayer {
+    fn of(data: &AppState, group: &LocalActor) -> Relayer {
+        Relayer {
+            id: group.id,
+            url: data.actor_url(group),
+            followers: [Recipient::FollowersOf(group.id)],
+        }
+    }
+
+    /// The Group's `Announce` of `activity`: its id and payload.
+    pub fn announce(&self, activity: &Outgoing) -> (Url, String) {
+        let announce = announce_activity(&self.url, activity);
+        let payload = announce.payload();
+        (announce.id, payload)
+    }
+
+    /// The `Announce` `id` to queue for the Group's followers.
+    pub fn queued<'a>(&'a self, id: &'a Url, payload: &'a str) -> delivery::enqueue::Queued<'a> {
+        delivery::enqueue::Queued {
+            activity_id: id.as_str(),
+            signer_id: self.id,
+            payload,
+            recipients: &self.followers,
+        }
+    }
+}
+
 /// How far up an `inReplyTo` chain Rounds fetches to find the conversation a reply belongs to.
 pub const MAX_ANCESTORS: usize = 16;
 
@@ -86,8 +122,18 @@ pub async fn receive_note(
     let author = ObjectId::<ApubRemoteActor>::from(actor.clone())
         .dereference(data)
         .await?;
-    let known = Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, note.id.as_str()).await?;
-    if known.is_some() {
+    let Some(placement) = place(data, &note).await? else {
+        tracing::info!(actor = %actor, "dropped a post unrelated to this server");
+        return Ok(());
+    };
+    // A reply to a post here is written in bulk, which tells a post stored before by itself;
+    // anything else is looked for first.
+    let bulk = matches!(&placement, Placement::Reply { ancestors, .. } if ancestors.is_empty());
+    if !bulk
+        && Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, note.id.as_str())
+            .await?
+            .is_some()
+    {
         // The same post by another route (or again): nothing changes but the activity's id.
         let activity_id = activity_id.clone();
         return data
@@ -96,10 +142,6 @@ pub async fn receive_note(
             .write(move |conn| Box::pin(async move { record_once(conn, &activity_id).await }))
             .await;
     }
-    let Some(placement) = place(data, &note).await? else {
-        tracing::info!(actor = %actor, "dropped a post unrelated to this server");
-        return Ok(());
-    };
 
     // Moderation: locks, bans, reply policies and screening decide before anything is stored.
     let owner_id = match &placement {
@@ -116,11 +158,7 @@ pub async fn receive_note(
     let hold = holds::inbound_hold(data, owner_id, &author.0, &html).await?;
 
     // The group that relays it (a forum; journal and webinar owners relay nothing).
-    let group = data
-        .db
-        .local_actor_by_id(owner_id)
-        .await?
-        .filter(|owner| owner.kind == ActorKind::Group);
+    let group = relaying_group(data, owner_id).await?;
     // The common case, a reply to a post here with nothing fetched: written in bulk with the
     // other such replies waiting.
     if let Placement::Reply {
@@ -215,7 +253,7 @@ pub async fn receive_note(
                 let object = object_json(&state, &stored, parent_url, 0);
                 let create = create_of(&object, &activity_id);
                 let deliveries = match &group {
-                    Some(group) => relay_to(conn, &state, &stored, group, &create)
+                    Some(group) => relay_to(conn, &stored, group, &create)
                         .await?
                         .map_or(0, |(_, deliveries)| deliveries),
                     None => 0,
@@ -236,6 +274,23 @@ pub async fn receive_note(
         "received a post"
     );
     Ok(())
+}
+
+/// The Group that relays what is posted in `owner_id`'s conversations: the owner if it is a
+/// forum; journal and webinar owners relay nothing. Names and kinds of local actors never
+/// change, so the answer is kept.
+async fn relaying_group(data: &AppState, owner_id: i64) -> Result<Option<Relayer>> {
+    if let Some(known) = data.relaying_groups.get(&owner_id) {
+        return Ok(known);
+    }
+    let group = data
+        .db
+        .local_actor_by_id(owner_id)
+        .await?
+        .filter(|owner| owner.kind == ActorKind::Group)
+        .map(|group| Relayer::of(data, &group));
+    data.relaying_groups.put(owner_id, group.clone());
+    Ok(group)
 }
 
 /// Finds where a post belongs: under a post here (fetching missing ancestors), or, without
@@ -553,31 +608,23 @@ async fn relay_queued(
     if group.kind != ActorKind::Group {
         return Ok(None);
     }
-    relay_to(tx, data, post, &group, activity).await
+    relay_to(tx, post, &Relayer::of(data, &group), activity).await
 }
 
 /// `group` (the post's forum) announces `activity` to its followers, if the post is public
 /// and not held.
 async fn relay_to(
     tx: &mut AnyConnection,
-    data: &AppState,
     post: &Post,
-    group: &LocalActor,
+    group: &Relayer,
     activity: &Outgoing,
 ) -> Result<Option<(Url, usize)>> {
     if post.visibility != Visibility::Public || post.held_reason.is_some() {
         return Ok(None);
     }
-    let announce = announce_activity(&data.actor_url(group), activity);
-    let deliveries = delivery::enqueue(
-        tx,
-        &announce.id,
-        group,
-        &announce.payload(),
-        &[Recipient::FollowersOf(group.id)],
-    )
-    .await?;
-    Ok(Some((announce.id, deliveries)))
+    let (id, payload) = group.announce(activity);
+    let deliveries = delivery::enqueue_many(tx, &[group.queued(&id, &payload)]).await?;
+    Ok(Some((id, deliveries.into_iter().sum())))
 }
 
 /// The stored remote post `id` names, if `actor` wrote it; 403 if someone else did.

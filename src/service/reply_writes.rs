@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::conversations::{already_processed, create_of};
+use super::conversations::{already_processed, create_of, Relayer};
 use crate::{
     db::{
         now_millis,
@@ -23,13 +23,10 @@ use crate::{
         writer::{BatchAnswers, BatchWrite},
         Db,
     },
-    delivery::{self, enqueue::Queued, Recipient},
+    delivery::{self, enqueue::Queued},
     error::{Error, Result},
-    federation::{
-        activities::announce::announce_activity,
-        objects::{note::NoteJson, post::object_json},
-    },
-    model::{Author, LocalActor, Post, PostDetails, PostKind, RemoteActor, Visibility},
+    federation::objects::{note::NoteJson, post::object_json},
+    model::{Author, Post, PostDetails, PostKind, RemoteActor, Visibility},
     state::AppState,
 };
 
@@ -47,7 +44,7 @@ pub(crate) struct NewReply {
 
 pub(crate) struct Relay {
     pub state: AppState,
-    pub group: LocalActor,
+    pub group: Relayer,
 }
 
 /// What became of a reply.
@@ -125,7 +122,7 @@ impl NewReply {
     }
 
     /// Relayed by `group` (the forum's Group) when public and not held.
-    pub fn relayed_by(mut self, data: &AppState, group: Option<LocalActor>) -> NewReply {
+    pub fn relayed_by(mut self, data: &AppState, group: Option<Relayer>) -> NewReply {
         self.relay = group.map(|group| Relay {
             state: data.clone(),
             group,
@@ -228,13 +225,6 @@ async fn write_replies(
     }
 
     // The Groups' Announces of the public replies not held, queued together.
-    let recipients: Vec<[Recipient; 1]> = written
-        .iter()
-        .map(|(n, _)| {
-            let group = items[*n].relay.as_ref().map_or(0, |relay| relay.group.id);
-            [Recipient::FollowersOf(group)]
-        })
-        .collect();
     let mut announces = Vec::new();
     for (w, (n, post)) in written.iter().enumerate() {
         let Some(relay) = &items[*n].relay else {
@@ -246,22 +236,12 @@ async fn write_replies(
         let parent_url = Some(items[*n].parent_url.clone());
         let object = object_json(&relay.state, post, parent_url, 0);
         let create = create_of(&object, &items[*n].activity_id);
-        let announce = announce_activity(&relay.state.actor_url(&relay.group), &create);
-        announces.push((
-            w,
-            announce.id.to_string(),
-            relay.group.id,
-            announce.payload(),
-        ));
+        let (id, payload) = relay.group.announce(&create);
+        announces.push((w, &relay.group, id, payload));
     }
     let queued: Vec<Queued<'_>> = announces
         .iter()
-        .map(|(w, id, signer_id, payload)| Queued {
-            activity_id: id,
-            signer_id: *signer_id,
-            payload,
-            recipients: &recipients[*w],
-        })
+        .map(|(_, group, id, payload)| group.queued(id, payload))
         .collect();
     let counts = delivery::enqueue_many(conn, &queued).await?;
     let mut deliveries: HashMap<usize, usize> = announces
