@@ -14,6 +14,7 @@ pub mod follows;
 pub mod moderation;
 pub mod moderation_records;
 pub mod pages;
+mod post_rows;
 pub mod posts;
 pub mod received;
 pub mod sessions;

@@ -16,6 +16,7 @@ use sqlx::Row;
 
 use super::{
     deliveries::placeholders,
+    post_rows::{post_objects, posts_from_json},
     posts::{as_public_tombstone, post_from_row, POST_SELECT},
     Db,
 };
@@ -96,7 +97,6 @@ pub struct PostStats {
     pub edits: i64,
 }
 
-/// `$first, $first+1, …` for `count` values.
 impl Db {
     /// Visible replies in each of these conversations (by root id); roots without any are
     /// absent from the map.
@@ -193,26 +193,29 @@ impl Db {
         // look the answers of each reply up by `posts_by_parent`: with a plain join it walked
         // every post of the thread (`posts_by_root`) for each reply shown, so a page of 500
         // replies cost 250,000 row visits (150 ms); PostgreSQL reads it as an inner join.
+        // The page's posts come as one JSON text (`post_objects`): hundreds of rows cost more
+        // to hand over one by one than to read.
         let sql = format!(
             "WITH RECURSIVE shown(id) AS (\
              SELECT p.id FROM posts p WHERE p.id IN ({ids}) \
              UNION \
              SELECT c.id FROM shown s CROSS JOIN posts c \
-             WHERE c.parent_id = s.id AND c.root_id = $1 AND {shows}) \
-             {POST_SELECT} WHERE p.id IN (SELECT id FROM shown) \
-             ORDER BY p.published_at, p.id LIMIT $2",
+             WHERE c.parent_id = s.id AND c.root_id = $1 AND {shows}), \
+             page(id) AS (SELECT p.id FROM posts p WHERE p.id IN (SELECT id FROM shown) \
+             ORDER BY p.published_at, p.id LIMIT $2) {posts}",
             ids = placeholders(3, ids.len()),
             shows = view.shows("c"),
+            posts = post_objects(self.backend, "SELECT id FROM page"),
         );
         let mut query = sqlx::query(&sql).bind(root).bind(max_posts);
         for id in &ids {
             query = query.bind(*id);
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        let posts = rows
-            .iter()
-            .map(|row| post_from_row(row).map(|post| view.shown(post)))
-            .collect::<Result<_, _>>()?;
+        let row = query.fetch_one(&self.pool).await?;
+        let posts = posts_from_json(row.try_get::<Option<String>, _>("posts")?.as_deref())?
+            .into_iter()
+            .map(|post| view.shown(post))
+            .collect();
         Ok(ThreadPage {
             top_level: ids,
             posts,

@@ -9,8 +9,9 @@ use sqlx::{
     Any, AnyConnection, Row,
 };
 
-use super::{actors::decode_error, deliveries::placeholders, now_millis, Db};
-use crate::model::{Author, Post, PostDetails, PostKind, Visibility};
+pub(super) use super::post_rows::{post_from_row, POST_SELECT};
+use super::{deliveries::placeholders, now_millis, Db};
+use crate::model::{Post, PostDetails, PostKind, Visibility};
 
 /// What is needed to store a new post.
 pub struct NewPost<'a> {
@@ -40,20 +41,6 @@ pub struct PostContent<'a> {
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
 }
-
-pub(super) const POST_SELECT: &str =
-    "SELECT p.id, p.ap_id, p.kind, p.author_local_id, p.author_remote_id, \
-     p.audience_id, aud.name AS audience_name, p.root_id, p.parent_id, p.title, p.summary, \
-     p.content_warning, p.source, p.content_html, p.visibility, p.details, p.starts_at, \
-     p.ends_at, p.remote_url, p.published_at, p.updated_at, p.deleted_at, p.held_reason, \
-     p.removed_at, p.locked_at, \
-     la.name AS local_name, la.display_name AS local_display_name, ra.ap_id AS remote_ap_id, \
-     ra.display_name AS remote_display_name, ra.preferred_username AS remote_username, \
-     ra.instance AS remote_instance, ra.avatar_url AS remote_avatar_url, \
-     ra.profile_url AS remote_profile_url \
-     FROM posts p JOIN local_actors aud ON aud.id = p.audience_id \
-     LEFT JOIN local_actors la ON la.id = p.author_local_id \
-     LEFT JOIN remote_actors ra ON ra.id = p.author_remote_id";
 
 /// The columns a new post is stored with, in [`bind_new_post`]'s order.
 const INSERT_COLUMNS: &str = "ap_id, kind, author_local_id, author_remote_id, audience_id, \
@@ -94,67 +81,6 @@ fn bind_new_post<'q>(
 /// Public, not deleted, not held for moderation, not removed by a moderator.
 const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
      AND p.held_reason IS NULL AND p.removed_at IS NULL";
-
-pub(super) fn post_from_row(row: &AnyRow) -> Result<Post, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    let visibility: String = row.try_get("visibility")?;
-    let details: String = row.try_get("details")?;
-    let author = match (
-        row.try_get::<Option<i64>, _>("author_local_id")?,
-        row.try_get::<Option<i64>, _>("author_remote_id")?,
-    ) {
-        (Some(id), _) => Author::Local {
-            id,
-            name: row
-                .try_get::<Option<String>, _>("local_name")?
-                .unwrap_or_default(),
-            display_name: row
-                .try_get::<Option<String>, _>("local_display_name")?
-                .unwrap_or_default(),
-        },
-        (None, Some(id)) => Author::Remote {
-            id,
-            ap_id: row
-                .try_get::<Option<String>, _>("remote_ap_id")?
-                .unwrap_or_default(),
-            display_name: row.try_get("remote_display_name")?,
-            preferred_username: row.try_get("remote_username")?,
-            instance: row
-                .try_get::<Option<String>, _>("remote_instance")?
-                .unwrap_or_default(),
-            avatar_url: row.try_get("remote_avatar_url")?,
-            profile_url: row.try_get("remote_profile_url")?,
-        },
-        (None, None) => return Err(decode_error("author", "none")),
-    };
-    Ok(Post {
-        id: row.try_get("id")?,
-        ap_id: row.try_get("ap_id")?,
-        kind: PostKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
-        author,
-        audience_id: row.try_get("audience_id")?,
-        audience_name: row.try_get("audience_name")?,
-        root_id: row.try_get("root_id")?,
-        parent_id: row.try_get("parent_id")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        content_warning: row.try_get("content_warning")?,
-        source: row.try_get("source")?,
-        content_html: row.try_get("content_html")?,
-        visibility: Visibility::parse(&visibility)
-            .ok_or_else(|| decode_error("visibility", &visibility))?,
-        details: serde_json::from_str(&details).map_err(|_| decode_error("details", "json"))?,
-        starts_at: row.try_get("starts_at")?,
-        ends_at: row.try_get("ends_at")?,
-        remote_url: row.try_get("remote_url")?,
-        published_at: row.try_get("published_at")?,
-        updated_at: row.try_get("updated_at")?,
-        deleted_at: row.try_get("deleted_at")?,
-        held_reason: row.try_get("held_reason")?,
-        removed_at: row.try_get("removed_at")?,
-        locked_at: row.try_get("locked_at")?,
-    })
-}
 
 /// A post as the public may see it: one removed by moderators looks deleted.
 pub fn as_public_tombstone(mut post: Post) -> Post {
