@@ -71,17 +71,27 @@ impl<const DB: usize> BatchWrite for Numbers<DB> {
     }
 }
 
-/// Holds the writer busy for a moment, so that what is handed over meanwhile shares a batch.
-async fn hold_writer(writer: &Writer) {
+/// Holds the writer busy for `millis`, so that what is handed over meanwhile shares a batch.
+async fn hold_writer(writer: &Writer, millis: u64) {
     writer
-        .write::<_, sqlx::Error, _>(|_conn| {
-            Box::pin(async {
-                tokio::time::sleep(Duration::from_millis(300)).await;
+        .write::<_, sqlx::Error, _>(move |_conn| {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
                 Ok(())
             })
         })
         .await
         .unwrap();
+}
+
+/// Holds every writer task busy for about `millis` (one hold each, handed over one after
+/// another so that each task takes one).
+async fn hold_every_writer(writer: &Writer, millis: u64) {
+    let holds = (0..writer.tasks()).map(|n| async move {
+        tokio::time::sleep(Duration::from_millis(30 * n as u64)).await;
+        hold_writer(writer, millis).await
+    });
+    join_all(holds).await;
 }
 
 async fn numbers(db: &Db) -> Vec<i64> {
@@ -99,7 +109,7 @@ async fn write_while_held<const DB: usize>(
     writer: &Writer,
     items: Vec<i64>,
 ) -> Vec<Result<i64, sqlx::Error>> {
-    let held = hold_writer(writer);
+    let held = hold_writer(writer, 300);
     let writes = async {
         // Let the holding write reach the writer first.
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -199,11 +209,18 @@ async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
         .collect();
     sends.push(sends[0].clone());
     sends.push((notes[1].0, peer.create(&notes[1].1)));
+    // Sent while every writer task is held, so that they share batches (the replay and the
+    // second route meet their first in the same bulk write).
     let (rounds_ref, peer_ref) = (&rounds, &peer);
-    let statuses = join_all(sends.into_iter().map(|(actor, activity)| async move {
-        send_signed(rounds_ref, peer_ref, actor, &activity).await
-    }))
-    .await;
+    let state = rounds.state();
+    let burst = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        join_all(sends.into_iter().map(|(actor, activity)| async move {
+            send_signed(rounds_ref, peer_ref, actor, &activity).await
+        }))
+        .await
+    };
+    let ((), statuses) = tokio::join!(hold_every_writer(&state.db.writer, 1_500), burst);
     let replayed = [statuses[0], statuses[24]];
     assert!(
         replayed.contains(&202) && replayed.contains(&409),

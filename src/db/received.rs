@@ -35,6 +35,13 @@ impl Db {
     ) -> Result<HashSet<String>, sqlx::Error> {
         let mut new = HashSet::with_capacity(ap_ids.len());
         let now = now_millis();
+        // Each id once: the database never sees one row conflict with another of its statement.
+        let mut seen = HashSet::with_capacity(ap_ids.len());
+        let ap_ids: Vec<&str> = ap_ids
+            .iter()
+            .copied()
+            .filter(|id| seen.insert(*id))
+            .collect();
         for chunk in ap_ids.chunks(IDS_PER_INSERT) {
             let rows = (0..chunk.len())
                 .map(|i| format!("(${}, $1)", i + 2))

@@ -152,6 +152,11 @@ impl Writer {
         }
     }
 
+    /// How many writer tasks share the writes.
+    pub fn tasks(&self) -> usize {
+        self.tasks
+    }
+
     /// Runs `work` in a shared transaction and returns its result once that transaction has
     /// committed. An `Err` from `work` undoes its writes alone.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>

@@ -9,7 +9,7 @@
 //! (an activity id seen before) answers 409 and writes nothing; a post already stored (the same
 //! note by another route) records the activity id and changes nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::future::BoxFuture;
 use sqlx::AnyConnection;
@@ -196,7 +196,15 @@ async fn write_replies(
         }
     }
 
-    // The posts: one already stored by another route is known.
+    // The posts: one already stored by another route is known (as is the second of two in one
+    // batch, which never reaches the database).
+    let mut distinct = HashSet::with_capacity(fresh.len());
+    let (fresh, again): (Vec<usize>, Vec<usize>) = fresh
+        .into_iter()
+        .partition(|&n| distinct.insert(items[n].post.ap_id.as_deref()));
+    for n in again {
+        answers[n] = Some(Ok(Written::Known));
+    }
     let rows: Vec<NewPost<'_>> = fresh.iter().map(|&n| items[n].new_post()).collect();
     let mut stored: HashMap<String, i64> = Db::insert_remote_posts(conn, &rows)
         .await?
