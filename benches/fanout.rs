@@ -15,6 +15,8 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -30,6 +32,12 @@ use axum::{
     Router,
 };
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use common::{
+    args::Args,
+    procfs::cpu_time,
+    runtime,
+    scratch::{postgres_server, Scratch},
+};
 use rounds::{
     app,
     config::Config,
@@ -64,29 +72,23 @@ fn options() -> Options {
         modes: vec![Mode::Shared, Mode::Personal],
         max_instances: None,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut index = 0;
-    while index < args.len() {
-        let value = args.get(index + 1).cloned().unwrap_or_default();
-        match args[index].as_str() {
-            "--followers" => options.followers = value.parse().expect("--followers N"),
-            "--instances" => options.instances = value.parse().expect("--instances M"),
-            "--database" => options.database = Some(value),
-            "--max-instances" => options.max_instances = Some(value),
+    let mut args = Args::from_env();
+    while let Some(name) = args.next_name() {
+        match name.as_str() {
+            "--followers" => options.followers = args.parse("--followers N"),
+            "--instances" => options.instances = args.parse("--instances M"),
+            "--database" => options.database = Some(args.value()),
+            "--max-instances" => options.max_instances = Some(args.value()),
             "--mode" => {
-                options.modes = match value.as_str() {
+                options.modes = match args.value().as_str() {
                     "shared" => vec![Mode::Shared],
                     "personal" => vec![Mode::Personal],
                     _ => vec![Mode::Shared, Mode::Personal],
                 }
             }
             // `cargo bench` passes --bench; ignore what is not ours.
-            _ => {
-                index += 1;
-                continue;
-            }
+            _ => {}
         }
-        index += 2;
     }
     assert!(options.instances >= 1 && options.followers >= options.instances);
     options
@@ -208,45 +210,8 @@ fn rsa_crate_rate(key_pem: &str, budget: Duration) -> f64 {
     count as f64 / started.elapsed().as_secs_f64()
 }
 
-/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<u64> = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let ticks: u64 = fields.iter().sum();
-    Duration::from_millis(ticks * 10)
-}
-
-async fn fresh_database(options: &Options) -> (String, Option<tempfile::TempDir>) {
-    match &options.database {
-        Some(admin) if admin.starts_with("postgres") => {
-            use sqlx::{Connection, Executor};
-            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-            let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
-            conn.execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            (format!("{base}/{name}"), None)
-        }
-        _ => {
-            let dir = tempfile::tempdir().unwrap();
-            (
-                format!("sqlite://{}/bench.db", dir.path().display()),
-                Some(dir),
-            )
-        }
-    }
-}
-
 async fn run(options: &Options, mode: Mode, raw_rate: f64) {
-    let (database_url, _dir) = fresh_database(options).await;
+    let scratch = Scratch::create(postgres_server(options.database.as_deref())).await;
     let floor_tally = Arc::new(Tally::default());
     let floor_ports = start_sinks(options.instances, floor_tally).await;
     let floor = http_floor(&floor_ports, options.followers).await;
@@ -257,7 +222,7 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
     let mut env = std::collections::HashMap::new();
     env.insert("ROUNDS_DOMAIN".to_string(), "localhost:1".to_string());
     env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
-    env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    env.insert("ROUNDS_DATABASE_URL".to_string(), scratch.url.clone());
     if let Some(max) = &options.max_instances {
         env.insert("ROUNDS_DELIVERY_MAX_INSTANCES".to_string(), max.clone());
     }
@@ -356,16 +321,17 @@ async fn run(options: &Options, mode: Mode, raw_rate: f64) {
         pending,
         setup.as_secs_f64(),
     );
+    let pool = state.db.pool.clone();
+    drop(state);
+    pool.close().await;
+    scratch.drop_database().await;
 }
 
 fn main() {
     // As `rounds serve` runs (src/main.rs).
     rounds::process::keep_pages_small();
     let options = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime::multi_thread();
     let pem = activitypub_federation::http_signatures::generate_actor_keypair()
         .unwrap()
         .private_key;

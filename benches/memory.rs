@@ -11,11 +11,20 @@
 //! database pages read through `mmap`, both shared with the page cache), and the thread count.
 //! Under load, the ingest benchmark prints the RSS of its process.
 
+mod common;
+
 use std::{
+    future::Future,
     io::{Read, Write},
     net::{TcpListener, TcpStream},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
+};
+
+use common::{
+    args::Args,
+    procfs::{mib_in, status_of},
+    scratch::Scratch,
 };
 
 /// The idle RSS target (shared/performance.md).
@@ -31,35 +40,22 @@ fn options() -> Options {
         database: None,
         requests: 300,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut index = 0;
-    while index < args.len() {
-        let value = args.get(index + 1).cloned().unwrap_or_default();
-        match args[index].as_str() {
-            "--database" => options.database = Some(value),
-            "--requests" => options.requests = value.parse().expect("--requests N"),
-            _ => {
-                // `cargo bench` passes --bench; ignore what is not ours.
-                index += 1;
-                continue;
-            }
+    let mut args = Args::from_env();
+    while let Some(name) = args.next_name() {
+        match name.as_str() {
+            "--database" => options.database = Some(args.value()),
+            "--requests" => options.requests = args.parse("--requests N"),
+            // `cargo bench` passes --bench; ignore what is not ours.
+            _ => {}
         }
-        index += 2;
     }
     options
 }
 
 /// VmRSS, RssAnon and RssFile of a process, in MiB, and its thread count.
 fn memory(pid: u32) -> (f64, f64, f64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> f64 {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kib| kib.parse::<f64>().ok())
-            .map_or(0.0, |kib| kib / 1024.0)
-    };
+    let status = status_of(&pid.to_string());
+    let field = |name: &str| mib_in(&status, name);
     let threads = status
         .lines()
         .find_map(|line| line.strip_prefix("Threads:"))
@@ -90,19 +86,14 @@ fn get(port: u16, path: &str, accept: &str) -> Option<u16> {
     text.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs one statement on the PostgreSQL server of `admin` (to make or drop a scratch database).
-fn postgres(admin: &str, sql: &str) {
-    use sqlx::{Connection, Executor};
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// Runs `future` to its end on a runtime of its own (to make or drop the scratch database: this
+/// benchmark has no runtime otherwise).
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let mut conn = sqlx::PgConnection::connect(admin)
-            .await
-            .expect("the PostgreSQL server of --database");
-        conn.execute(sql).await.expect("the statement runs");
-    });
+        .expect("a runtime")
+        .block_on(future)
 }
 
 struct Server(Child);
@@ -120,19 +111,8 @@ fn main() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let scratch = options.database.as_ref().map(|admin| {
-        let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
-        postgres(admin, &format!("CREATE DATABASE {name}"));
-        (admin.clone(), name)
-    });
-    let database = match &scratch {
-        Some((admin, name)) => {
-            let base = admin.rsplit_once('/').expect("a database URL").0;
-            format!("{base}/{name}")
-        }
-        None => format!("sqlite://{}/rounds.db", dir.path().display()),
-    };
+    // Any `--database` is a PostgreSQL server here.
+    let scratch = block_on(Scratch::create(options.database.as_deref()));
     let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
     command
         .arg("serve")
@@ -141,8 +121,8 @@ fn main() {
         .env("ROUNDS_DOMAIN", format!("localhost:{port}"))
         .env("ROUNDS_BIND", format!("127.0.0.1:{port}"))
         .env("ROUNDS_INSECURE_FEDERATION", "true")
-        .env("ROUNDS_DATABASE_URL", &database)
-        .current_dir(dir.path())
+        .env("ROUNDS_DATABASE_URL", &scratch.url)
+        .current_dir(scratch.dir())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let server = Server(command.spawn().expect("rounds serve starts"));
@@ -214,12 +194,7 @@ fn main() {
         }
     );
     drop(server);
-    if let Some((admin, name)) = scratch {
-        postgres(
-            &admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        );
-    }
+    block_on(scratch.drop_database());
     if failed > 0 {
         eprintln!("{failed} requests failed");
         std::process::exit(1);

@@ -1,5 +1,6 @@
 //! The load generator (keep-alive connections POSTing pre-signed requests, latencies and
-//! statuses), and what a process costs (CPU time and memory, from /proc).
+//! statuses), the warm-up, and what a run's figures are (the part of the result line that
+//! Rounds and a peer share).
 
 use std::{
     collections::BTreeMap,
@@ -23,6 +24,35 @@ pub(crate) struct Driven {
     /// The indexes of the requests refused.
     pub(crate) refused: Vec<usize>,
     pub(crate) elapsed: Duration,
+}
+
+impl Driven {
+    /// Requests accepted (2xx) per second.
+    pub(crate) fn rate(&self) -> f64 {
+        (self.latencies.len() - non_2xx(self)) as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The middle of a server's result line: "R accepted/s in S s | latency p50 … ms, p90 …,
+    /// p99 …, max … ms | statuses {…}, non-2xx N (first: …)".
+    pub(crate) fn summary(&self) -> String {
+        let l = &self.latencies;
+        format!(
+            "{:.0} accepted/s in {:.2} s | latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max \
+             {:.1} ms | statuses {:?}, non-2xx {}{}",
+            self.rate(),
+            self.elapsed.as_secs_f64(),
+            percentile(l, 0.50),
+            percentile(l, 0.90),
+            percentile(l, 0.99),
+            percentile(l, 1.0),
+            self.statuses,
+            non_2xx(self),
+            self.first_refusal
+                .as_deref()
+                .map(|r| format!(" (first: {r})"))
+                .unwrap_or_default(),
+        )
+    }
 }
 
 /// Refusals after which a run stops sending: a server that refuses this many is broken, and a
@@ -163,43 +193,4 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1].as_secs_f64() * 1e3
-}
-
-// ---------------------------------------------------------------------------------------------
-// Measuring the process.
-
-/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
-pub(crate) fn cpu_time() -> Duration {
-    cpu_time_of("self")
-}
-
-/// CPU time process `pid` ("self" for this one) has used so far (user + system), from /proc
-/// (Linux); zero elsewhere or if it is gone.
-pub(crate) fn cpu_time_of(pid: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
-/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
-pub(crate) fn memory_mib(field: &str) -> f64 {
-    memory_mib_of("self", field)
-}
-
-/// A `VmRSS`-style line of /proc/PID/status, in MiB (Linux); zero elsewhere or if it is gone.
-pub(crate) fn memory_mib_of(pid: &str, field: &str) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }

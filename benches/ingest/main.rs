@@ -90,45 +90,41 @@ fn options() -> Options {
         against: None,
         fedify_args: Vec::new(),
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut index = 0;
-    while index < args.len() {
-        let value = args.get(index + 1).cloned().unwrap_or_default();
-        match args[index].as_str() {
-            "--replies" => options.replies = value.parse().expect("--replies M"),
-            "--actors" => options.actors = value.parse().expect("--actors N"),
-            "--concurrency" => options.concurrency = value.parse().expect("--concurrency C"),
-            "--database" => options.database = Some(value),
-            "--against" => options.against = Some(peer::Peer::parse(&value)),
+    let mut args = Args::from_env();
+    while let Some(name) = args.next_name() {
+        match name.as_str() {
+            "--replies" => options.replies = args.parse("--replies M"),
+            "--actors" => options.actors = args.parse("--actors N"),
+            "--concurrency" => options.concurrency = args.parse("--concurrency C"),
+            "--database" => options.database = Some(args.value()),
+            "--against" => options.against = Some(peer::Peer::parse(&args.value())),
             "--fedify-args" => {
-                options.fedify_args = value.split_whitespace().map(String::from).collect();
+                options.fedify_args = args.value().split_whitespace().map(String::from).collect();
             }
-            "--no-worker" | "--check" => {
-                if args[index] == "--check" {
-                    options.check = true;
-                } else {
-                    options.worker = false;
-                }
-                index += 1;
-                continue;
-            }
+            "--no-worker" => options.worker = false,
+            "--check" => options.check = true,
             // `cargo bench` passes --bench; ignore what is not ours.
-            _ => {
-                index += 1;
-                continue;
-            }
+            _ => {}
         }
-        index += 2;
     }
     assert!(options.actors >= 1 && options.replies >= 1 && options.concurrency >= 1);
     options
 }
 
+#[path = "../common/mod.rs"]
+mod common;
 mod load;
 mod origin;
 mod peer;
 mod raw;
 
+use common::{
+    args::Args,
+    procfs::{cpu_time, memory_mib},
+    runtime,
+    scratch::{postgres_server, Scratch},
+    words::{reply_words, REPLY_WORDS},
+};
 use load::*;
 use origin::*;
 use raw::*;
@@ -142,34 +138,11 @@ struct Signed {
     body: Bytes,
 }
 
-const WORDS: [&str; 16] = [
-    "thank",
-    "you",
-    "for",
-    "sharing",
-    "this",
-    "patients",
-    "caregivers",
-    "clinicians",
-    "often",
-    "notice",
-    "what",
-    "records",
-    "miss",
-    "and",
-    "together",
-    "learn",
-];
-
 /// About 300 bytes of Mastodon-style HTML, varied by `seed`, with no digits (screening holds
 /// replies that look like phone numbers or addresses).
 fn reply_html(seed: usize, mention: &str) -> String {
-    let mut words = Vec::new();
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    for _ in 0..30 {
-        words.push(WORDS[x % WORDS.len()]);
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1) >> 7;
-    }
+    // The first 16 words only: the replies measured in docs/performance.md.
+    let words = reply_words(seed, 30, &REPLY_WORDS[..16]);
     format!(
         "<p><span class=\"h-card\"><a href=\"{mention}\" class=\"u-url mention\">@<span>ada</span></a></span> {}.</p><p>{} <a href=\"https://example.org/reading\" rel=\"nofollow noopener\" target=\"_blank\">example.org/reading</a></p>",
         words[..18].join(" "),
@@ -301,35 +274,10 @@ async fn wait_for(counter: &AtomicUsize, target: usize, limit: Duration) -> bool
     true
 }
 
-/// A fresh database: a temporary SQLite file, or a new `rounds_bench_*` PostgreSQL database
-/// (with its name, to drop at the end).
-async fn fresh_database(options: &Options) -> (String, Option<String>, Option<tempfile::TempDir>) {
-    match &options.database {
-        Some(admin) if admin.starts_with("postgres") => {
-            use sqlx::{Connection, Executor};
-            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-            let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
-            conn.execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            (format!("{base}/{name}"), Some(name), None)
-        }
-        _ => {
-            let dir = tempfile::tempdir().unwrap();
-            (
-                format!("sqlite://{}/bench.db", dir.path().display()),
-                None,
-                Some(dir),
-            )
-        }
-    }
-}
-
 async fn run(options: &Options, rss_start: f64) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (database_url, pg_name, _dir) = fresh_database(options).await;
-    let backend = if pg_name.is_some() {
+    let scratch = Scratch::create(postgres_server(options.database.as_deref())).await;
+    let backend = if scratch.is_postgres() {
         "PostgreSQL"
     } else {
         "SQLite"
@@ -342,7 +290,7 @@ async fn run(options: &Options, rss_start: f64) {
     env.insert("ROUNDS_DOMAIN".to_string(), format!("localhost:{port}"));
     env.insert("ROUNDS_BIND".to_string(), format!("127.0.0.1:{port}"));
     env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
-    env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    env.insert("ROUNDS_DATABASE_URL".to_string(), scratch.url.clone());
     // The limits still run, but never bind: the benchmark is one burst from few instances.
     env.insert(
         "ROUNDS_INBOUND_PER_ACTOR_PER_MINUTE".to_string(),
@@ -561,13 +509,10 @@ async fn run(options: &Options, rss_start: f64) {
     let deliveries = count(&pool, "SELECT COUNT(*) FROM deliveries").await - deliveries_before;
     let refused = non_2xx(&driven);
     let sent = driven.latencies.len();
-    let accepted = sent - refused;
-    let rate = accepted as f64 / driven.elapsed.as_secs_f64();
-    let l = &driven.latencies;
+    let rate = driven.rate();
     println!(
-        "Rounds, {backend}, {} replies from {} actors, {} connections{}: {rate:.0} accepted/s in \
-         {:.2} s | latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms | statuses \
-         {:?}, non-2xx {refused}{}{} | CPU of the whole process {:.0} µs/reply, cores {:.0}% busy",
+        "Rounds, {backend}, {} replies from {} actors, {} connections{}: {}{} | CPU of the whole \
+         process {:.0} µs/reply, cores {:.0}% busy",
         options.replies,
         options.actors,
         options.concurrency,
@@ -576,17 +521,7 @@ async fn run(options: &Options, rss_start: f64) {
         } else {
             " (no delivery worker)"
         },
-        driven.elapsed.as_secs_f64(),
-        percentile(l, 0.50),
-        percentile(l, 0.90),
-        percentile(l, 0.99),
-        percentile(l, 1.0),
-        driven.statuses,
-        driven
-            .first_refusal
-            .as_deref()
-            .map(|r| format!(" (first: {r})"))
-            .unwrap_or_default(),
+        driven.summary(),
         if sent < options.replies {
             format!(", GAVE UP after {sent} sent ({GIVE_UP_AFTER} refused)")
         } else {
@@ -676,13 +611,7 @@ async fn run(options: &Options, rss_start: f64) {
     drop(federation);
     drop(state);
     pool.close().await;
-    if let (Some(name), Some(admin)) = (pg_name, &options.database) {
-        use sqlx::{Connection, Executor};
-        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-            .await
-            .unwrap();
-    }
+    scratch.drop_database().await;
     let expected = options.replies as i64;
     let ok = refused == 0 && stored == expected && announces == expected && delivered_all;
     if ok {
@@ -710,16 +639,7 @@ fn main() {
     // As `rounds serve` runs (src/main.rs).
     rounds::process::keep_pages_small();
     let rss_start = memory_mib("VmRSS");
-    // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
-    if std::env::var_os("RUST_LOG").is_some() {
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .init();
-    }
+    runtime::logs_if_asked();
     let options = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run(&options, rss_start));
+    runtime::multi_thread().block_on(run(&options, rss_start));
 }

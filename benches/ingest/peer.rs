@@ -23,8 +23,10 @@ use sqlx::{Connection, SqliteConnection};
 use url::Url;
 
 use super::{
-    cpu_time, cpu_time_of, drive, memory_mib_of, non_2xx, origin::ACTOR_FETCHES, percentile,
-    sign_all, warm_up, Signed,
+    common::procfs::{cpu_time, cpu_time_of, memory_mib_of},
+    drive, non_2xx,
+    origin::ACTOR_FETCHES,
+    percentile, sign_all, warm_up, Signed,
 };
 
 /// The servers that can be measured beside Rounds.
@@ -221,26 +223,17 @@ async fn run_fedify(job: &Job<'_>, rounds: &Measured) -> bool {
 
     let refused = non_2xx(&driven);
     let sent = driven.latencies.len();
-    let rate = (sent - refused) as f64 / driven.elapsed.as_secs_f64();
+    let rate = driven.rate();
     let l = &driven.latencies;
     let (p50, p99) = (percentile(l, 0.50), percentile(l, 0.99));
     println!(
-        "{name}, {replies} replies from {} actors, {} connections: {rate:.0} accepted/s in {:.2} \
-         s | latency p50 {p50:.1} ms, p90 {:.1} ms, p99 {p99:.1} ms, max {:.1} ms | statuses \
-         {:?}, non-2xx {refused}{} | CPU of node {:.0} µs/reply ({:.0}% of one core), of the \
-         benchmark's process (load generator, origin) {:.0} µs/reply | actor documents fetched \
-         {fetches} | RSS of node idle {rss_idle:.1} MiB, after {rss_after:.1} MiB",
+        "{name}, {replies} replies from {} actors, {} connections: {} | CPU of node {:.0} \
+         µs/reply ({:.0}% of one core), of the benchmark's process (load generator, origin) \
+         {:.0} µs/reply | actor documents fetched {fetches} | RSS of node idle {rss_idle:.1} MiB, \
+         after {rss_after:.1} MiB",
         job.actors,
         job.concurrency,
-        driven.elapsed.as_secs_f64(),
-        percentile(l, 0.90),
-        percentile(l, 1.0),
-        driven.statuses,
-        driven
-            .first_refusal
-            .as_deref()
-            .map(|r| format!(" (first: {r})"))
-            .unwrap_or_default(),
+        driven.summary(),
         cpu.as_secs_f64() * 1e6 / sent.max(1) as f64,
         cpu.as_secs_f64() / driven.elapsed.as_secs_f64() * 100.0,
         own.as_secs_f64() * 1e6 / sent.max(1) as f64,

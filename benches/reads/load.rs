@@ -323,7 +323,7 @@ pub async fn drive(
         })
         .collect();
     tokio::time::sleep(warm_up).await;
-    let cpu_before = crate::cpu_time();
+    let cpu_before = crate::common::procfs::cpu_time();
     let started = Instant::now();
     recording.store(true, Ordering::Relaxed);
     match stop {
@@ -351,7 +351,7 @@ pub async fn drive(
     // The requests in flight when the time ran out finished after it; they are counted, so
     // the rate is over the time until the last one ended.
     total.elapsed = started.elapsed();
-    total.cpu = crate::cpu_time().saturating_sub(cpu_before);
+    total.cpu = crate::common::procfs::cpu_time().saturating_sub(cpu_before);
     total.latencies.sort_unstable();
     total
 }

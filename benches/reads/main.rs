@@ -29,6 +29,8 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "../common/mod.rs"]
+mod common;
 mod load;
 mod report;
 mod seed;
@@ -44,6 +46,12 @@ use axum::{http::header, routing::get, Router};
 use rounds::{app, config::Config, model::Role, service};
 use tokio::{net::TcpListener, sync::oneshot};
 
+use common::{
+    args::Args,
+    procfs::memory_mib,
+    runtime,
+    scratch::{postgres_server, Scratch},
+};
 use load::{drive, fetch_once, Outcome, Request, Stop};
 use report::{print_measurement, print_side_by_side};
 
@@ -74,40 +82,24 @@ fn options() -> Options {
         keep_database: false,
         only: None,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut index = 0;
-    while index < args.len() {
-        let value = args.get(index + 1).cloned().unwrap_or_default();
-        match args[index].as_str() {
-            "--replies" => options.replies = value.parse().expect("--replies N"),
-            "--small" => options.small = value.parse().expect("--small N (0: none)"),
-            "--database" => options.database = Some(value),
-            "--only" => options.only = Some(value),
-            "--connections" => options.connections = value.parse().expect("--connections C"),
-            "--page-connections" => {
-                options.page_connections = value.parse().expect("--page-connections C")
-            }
+    let mut args = Args::from_env();
+    while let Some(name) = args.next_name() {
+        match name.as_str() {
+            "--replies" => options.replies = args.parse("--replies N"),
+            "--small" => options.small = args.parse("--small N (0: none)"),
+            "--database" => options.database = Some(args.value()),
+            "--only" => options.only = Some(args.value()),
+            "--connections" => options.connections = args.parse("--connections C"),
+            "--page-connections" => options.page_connections = args.parse("--page-connections C"),
             "--seconds" => {
-                options.stop =
-                    Stop::After(Duration::from_secs_f64(value.parse().expect("--seconds S")))
+                options.stop = Stop::After(Duration::from_secs_f64(args.parse("--seconds S")))
             }
-            "--requests" => options.stop = Stop::Count(value.parse().expect("--requests N")),
-            "--check" | "--keep-database" => {
-                if args[index] == "--check" {
-                    options.check = true;
-                } else {
-                    options.keep_database = true;
-                }
-                index += 1;
-                continue;
-            }
+            "--requests" => options.stop = Stop::Count(args.parse("--requests N")),
+            "--check" => options.check = true,
+            "--keep-database" => options.keep_database = true,
             // `cargo bench` passes --bench; ignore what is not ours.
-            _ => {
-                index += 1;
-                continue;
-            }
+            _ => {}
         }
-        index += 2;
     }
     assert!(
         options.replies >= seed::THREAD_REPLIES,
@@ -123,31 +115,6 @@ fn options() -> Options {
         );
     }
     options
-}
-
-/// CPU time this process has used so far (user + system), from /proc (Linux); zero elsewhere.
-pub fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
-/// A `VmRSS`-style line of /proc/self/status, in MiB (Linux); zero elsewhere.
-fn memory_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// One measurement of one run.
@@ -171,33 +138,6 @@ pub struct Run {
     pub seeded: seed::Seeded,
     pub measured: Vec<Measured>,
     pub database_bytes: Option<u64>,
-}
-
-/// A fresh database: a temporary SQLite file, or a new `rounds_bench_*` PostgreSQL database
-/// (with its name, to drop at the end).
-async fn fresh_database(options: &Options) -> (String, Option<String>, Option<tempfile::TempDir>) {
-    match &options.database {
-        Some(admin) if admin.starts_with("postgres") => {
-            use sqlx::{Connection, Executor};
-            let mut conn = sqlx::PgConnection::connect(admin)
-                .await
-                .expect("the PostgreSQL server of --database");
-            let name = format!("rounds_bench_{:08x}", rand::random::<u32>());
-            conn.execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .expect("CREATE DATABASE");
-            let base = admin.rsplit_once('/').expect("a database URL").0;
-            (format!("{base}/{name}"), Some(name), None)
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            (
-                format!("sqlite://{}/bench.db", dir.path().display()),
-                None,
-                Some(dir),
-            )
-        }
-    }
 }
 
 /// Checks one response for meaning; what it found, or what is wrong.
@@ -232,8 +172,7 @@ fn contains(haystack: &[u8], needle: &str) -> usize {
 }
 
 async fn run(options: &Options, replies: usize) -> Run {
-    let (database_url, pg_name, dir) = fresh_database(options).await;
-    let postgres = pg_name.is_some();
+    let scratch = Scratch::create(postgres_server(options.database.as_deref())).await;
 
     // Rounds, its member and the replies.
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
@@ -244,15 +183,15 @@ async fn run(options: &Options, replies: usize) -> Run {
     env.insert("ROUNDS_DOMAIN".to_string(), host.clone());
     env.insert("ROUNDS_BIND".to_string(), format!("127.0.0.1:{port}"));
     env.insert("ROUNDS_INSECURE_FEDERATION".to_string(), "true".to_string());
-    env.insert("ROUNDS_DATABASE_URL".to_string(), database_url.clone());
+    env.insert("ROUNDS_DATABASE_URL".to_string(), scratch.url.clone());
     let config = Config::from_sources(None, &env).expect("a configuration");
     let state = app::open(config).await.expect("Rounds opens its database");
     service::actors::add_member(&state.db, "ada", Role::Author)
         .await
         .expect("the member ada");
-    let seeded = seed::seed(&state.db.pool, postgres, replies).await;
-    let database_bytes = dir.as_ref().map(|dir| {
-        std::fs::read_dir(dir.path())
+    let seeded = seed::seed(&state.db.pool, scratch.is_postgres(), replies).await;
+    let database_bytes = scratch.sqlite_dir().map(|dir| {
+        std::fs::read_dir(dir)
             .map(|entries| {
                 entries
                     .filter_map(|e| e.ok()?.metadata().ok())
@@ -433,19 +372,9 @@ async fn run(options: &Options, replies: usize) -> Run {
     drop(state);
     pool.close().await;
     if options.keep_database {
-        match (&pg_name, dir) {
-            (Some(name), _) => println!("database kept: {name}"),
-            (None, Some(dir)) => println!("database kept: {}/bench.db", dir.keep().display()),
-            (None, None) => {}
-        }
-    } else if let (Some(name), Some(admin)) = (pg_name, &options.database) {
-        use sqlx::{Connection, Executor};
-        let mut conn = sqlx::PgConnection::connect(admin)
-            .await
-            .expect("the PostgreSQL server");
-        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-            .await
-            .expect("DROP DATABASE");
+        println!("database kept: {}", scratch.keep());
+    } else {
+        scratch.drop_database().await;
     }
     Run {
         replies,
@@ -476,17 +405,9 @@ async fn start_floor(body: Vec<u8>) -> SocketAddr {
 fn main() {
     // As `rounds serve` runs (src/main.rs).
     rounds::process::keep_pages_small();
-    // Rounds' logs, when asked for (`RUST_LOG=info`); none by default, as they would cost time.
-    if std::env::var_os("RUST_LOG").is_some() {
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .init();
-    }
+    runtime::logs_if_asked();
     let options = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = runtime::multi_thread();
     let backend = match &options.database {
         Some(url) if url.starts_with("postgres") => "PostgreSQL",
         _ => "SQLite",

@@ -22,6 +22,8 @@ use std::time::Instant;
 
 use sqlx::{AnyConnection, Executor, Row};
 
+use crate::common::words::{reply_words, REPLY_WORDS};
+
 /// Rows in one INSERT statement.
 const ROWS_PER_INSERT: usize = 400;
 
@@ -53,41 +55,9 @@ pub struct Seeded {
     pub elapsed: std::time::Duration,
 }
 
-const WORDS: [&str; 24] = [
-    "thank",
-    "you",
-    "for",
-    "sharing",
-    "this",
-    "patients",
-    "caregivers",
-    "clinicians",
-    "often",
-    "notice",
-    "what",
-    "records",
-    "miss",
-    "and",
-    "together",
-    "learn",
-    "my",
-    "mother",
-    "kept",
-    "a",
-    "diary",
-    "of",
-    "symptoms",
-    "visits",
-];
-
 /// About 300 bytes of HTML as Rounds stores a Mastodon reply once sanitized, varied by `seed`.
 fn reply_html(seed: usize) -> String {
-    let mut words = Vec::with_capacity(34);
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    for _ in 0..34 {
-        words.push(WORDS[x % WORDS.len()]);
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1) >> 7;
-    }
+    let words = reply_words(seed, 34, &REPLY_WORDS);
     format!(
         "<p>{}.</p><p>{} <a href=\"https://example.org/reading\" rel=\"nofollow noopener \
          noreferrer\">example.org/reading</a></p>",
