@@ -104,6 +104,33 @@ fn recipient_from_row(row: &AnyRow) -> Result<RecipientInboxes, sqlx::Error> {
     })
 }
 
+/// The `VALUES` of a multi-row statement: `rows` rows of `width` values, bound in order. On
+/// SQLite the placeholders are anonymous (`?`): SQLite looks a numbered one up by a linear scan
+/// of the statement's parameters, when it prepares the statement and again when sqlx binds it,
+/// which made a statement of a few thousand values cost more than writing its rows.
+pub(super) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> String {
+    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let mut sql = String::with_capacity(rows * (width * 5 + 4));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", row * width + column + 1));
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// `$first, $first+1, ...`: `count` placeholders.
 pub(super) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -122,17 +149,14 @@ impl Db {
         let mut ids = Vec::with_capacity(activities.len());
         let now = now_millis();
         for chunk in activities.chunks(INSERT_CHUNK) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("({}, $1)", placeholders(2 + i * 3, 3)))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "INSERT INTO outbound_activities (ap_id, signer_id, payload, created_at) \
-                 VALUES {rows} RETURNING id, ap_id"
+                 VALUES {} RETURNING id, ap_id",
+                value_rows(conn, chunk.len(), 4)
             );
-            let mut query = sqlx::query(&sql).bind(now);
+            let mut query = sqlx::query(&sql);
             for (ap_id, signer, payload) in chunk {
-                query = query.bind(*ap_id).bind(*signer).bind(*payload);
+                query = query.bind(*ap_id).bind(*signer).bind(*payload).bind(now);
             }
             // RETURNING promises no order: matched by ap_id (unique among activities queued
             // together: each is a new id).
@@ -173,21 +197,20 @@ impl Db {
             .flat_map(|(activity, targets)| targets.iter().map(move |target| (*activity, target)))
             .collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({}, 0, $1)", placeholders(2 + i * 4, 4)))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "INSERT INTO deliveries (activity_id, instance, inbox, recipient_actor_id, state, \
-                 created_at) VALUES {values}"
+                 created_at) VALUES {}",
+                value_rows(conn, chunk.len(), 6)
             );
-            let mut query = sqlx::query(&sql).bind(now);
+            let mut query = sqlx::query(&sql);
             for (activity, target) in chunk {
                 query = query
                     .bind(*activity)
                     .bind(&target.instance)
                     .bind(&target.inbox)
-                    .bind(target.recipient_actor_id);
+                    .bind(target.recipient_actor_id)
+                    .bind(PENDING)
+                    .bind(now);
             }
             query.execute(&mut *conn).await?;
         }
@@ -201,10 +224,7 @@ impl Db {
                 "INSERT INTO delivery_instances (instance) VALUES {} \
                  ON CONFLICT (instance) DO UPDATE SET next_attempt_at = 0 \
                  WHERE delivery_instances.next_attempt_at = {IDLE}",
-                (1..=chunk.len())
-                    .map(|n| format!("(${n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                value_rows(conn, chunk.len(), 1)
             );
             let mut query = sqlx::query(&sql);
             for instance in chunk {

@@ -10,7 +10,10 @@ use sqlx::{
 };
 
 pub(super) use super::post_rows::{post_from_row, POST_SELECT};
-use super::{deliveries::placeholders, now_millis, Db};
+use super::{
+    deliveries::{placeholders, value_rows},
+    now_millis, Db,
+};
 use crate::model::{Post, PostDetails, PostKind, Visibility};
 
 /// What is needed to store a new post.
@@ -128,13 +131,10 @@ impl Db {
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
         let mut stored = Vec::with_capacity(posts.len());
         for chunk in posts.chunks(POSTS_PER_INSERT) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(1 + i * INSERT_WIDTH, INSERT_WIDTH)))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
-                "INSERT INTO posts ({INSERT_COLUMNS}) VALUES {rows} \
-                 ON CONFLICT DO NOTHING RETURNING id, ap_id"
+                "INSERT INTO posts ({INSERT_COLUMNS}) VALUES {} \
+                 ON CONFLICT DO NOTHING RETURNING id, ap_id",
+                value_rows(conn, chunk.len(), INSERT_WIDTH)
             );
             let mut query = sqlx::query(&sql);
             for post in chunk {

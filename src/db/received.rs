@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::{now_millis, Db};
+use super::{deliveries::value_rows, now_millis, Db};
 
 /// Ids per multi-row INSERT.
 const IDS_PER_INSERT: usize = 500;
@@ -43,17 +43,14 @@ impl Db {
             .filter(|id| seen.insert(*id))
             .collect();
         for chunk in ap_ids.chunks(IDS_PER_INSERT) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("(${}, $1)", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
-                "INSERT INTO received_activities (ap_id, received_at) VALUES {rows} \
-                 ON CONFLICT (ap_id) DO NOTHING RETURNING ap_id"
+                "INSERT INTO received_activities (ap_id, received_at) VALUES {} \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING ap_id",
+                value_rows(conn, chunk.len(), 2)
             );
-            let mut query = sqlx::query(&sql).bind(now);
+            let mut query = sqlx::query(&sql);
             for id in chunk {
-                query = query.bind(*id);
+                query = query.bind(*id).bind(now);
             }
             for row in query.fetch_all(&mut *conn).await? {
                 new.insert(row.try_get("ap_id")?);
