@@ -498,11 +498,13 @@ async fn run(options: &Options, rss_start: f64) {
     let outbound_before = count(&pool, "SELECT COUNT(*) FROM outbound_activities").await;
     let deliveries_before = count(&pool, "SELECT COUNT(*) FROM deliveries").await;
     let delivered_before = delivered.load(Ordering::Relaxed);
+    let anon_before = memory_mib("RssAnon");
     let cpu_before = cpu_time();
     let driven = drive(&inbox_url, requests.clone(), options.concurrency).await;
     let cpu = cpu_time().saturating_sub(cpu_before);
     let delivered_during = delivered.load(Ordering::Relaxed) - delivered_before;
     let rss_after = memory_mib("VmRSS");
+    let anon_after = memory_mib("RssAnon");
     let stored = count(&pool, &posts_sql).await - posts_before;
     let announces =
         count(&pool, "SELECT COUNT(*) FROM outbound_activities").await - outbound_before;
@@ -578,10 +580,15 @@ async fn run(options: &Options, rss_start: f64) {
     println!(
         "memory (VmRSS of this one process: Rounds + origin + load generator): at start {:.1} \
          MiB, Rounds idle with its thread {rss_idle:.1} MiB, after the run {rss_after:.1} MiB \
-         (with {:.0} MiB of pre-signed requests), peak {:.1} MiB",
+         (with {:.0} MiB of pre-signed requests; anonymous {:.1}, file-backed {:.1}: the \
+         program and the SQLite pages it maps), peak {:.1} MiB; anonymous memory grew by \
+         {:.1} MiB during the timed phase (Rounds, and the load generator's answers)",
         rss_start,
         (requests.len() as f64 * (body_bytes + 700.0)) / (1024.0 * 1024.0),
+        memory_mib("RssAnon"),
+        memory_mib("RssFile") + memory_mib("RssShmem"),
         memory_mib("VmHWM"),
+        anon_after - anon_before,
     );
 
     let _ = stop.send(());

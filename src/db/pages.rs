@@ -6,9 +6,11 @@
 //! "Visible" means what it means in `posts.rs`: public, not deleted, not held for moderation, not
 //! removed by a moderator.
 //!
-//! Invariant: reading a page of a thread costs in proportion to that page, not to the thread:
-//! the page's top-level replies are found with `LIMIT`/`OFFSET` on the `posts_by_root` index,
-//! and their descendants with a recursive walk down `posts_by_parent` from those alone.
+//! Invariant: reading a page of a thread hands over in proportion to that page, not to the
+//! thread: the page's top-level replies are found with `LIMIT`/`OFFSET` on the `posts_by_root`
+//! index (counted in the same pass), their descendants with a recursive walk down
+//! `posts_by_parent` from those alone, and the page's posts come as one JSON text. The counts
+//! read the thread's rows once each (the reply counts, and the top-level replies).
 
 use std::collections::HashMap;
 
@@ -162,26 +164,33 @@ impl Db {
         per_page: i64,
         max_posts: i64,
     ) -> Result<ThreadPage, sqlx::Error> {
+        // The page's top-level ids and how many the thread has, in one pass (`COUNT(*) OVER ()`
+        // counts the rows the page is cut from); a separate count only past the last page.
         let top_level = view.top_level();
-        let top_level_total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM posts p WHERE {top_level}"
-        ))
-        .bind(root)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let ids: Vec<i64> = sqlx::query(&format!(
-            "SELECT p.id FROM posts p WHERE {top_level} \
+        let rows = sqlx::query(&format!(
+            "SELECT p.id, COUNT(*) OVER () AS total FROM posts p WHERE {top_level} \
              ORDER BY p.published_at, p.id LIMIT $2 OFFSET $3"
         ))
         .bind(root)
         .bind(per_page)
         .bind((page - 1).saturating_mul(per_page))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| row.try_get("id"))
-        .collect::<Result<_, _>>()?;
+        .await?;
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let top_level_total: i64 = match rows.first() {
+            Some(row) => row.try_get("total")?,
+            None if page <= 1 => 0,
+            None => sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM posts p WHERE {top_level}"
+            ))
+            .bind(root)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?,
+        };
         if ids.is_empty() {
             return Ok(ThreadPage {
                 top_level_total,
@@ -270,9 +279,10 @@ impl Db {
 
     /// The live replies of the thread `root`: how many the public is shown, and how many not.
     pub async fn reply_counts(&self, root: i64) -> Result<ReplyCounts, sqlx::Error> {
+        // One pass over the thread's rows for both counts.
         let row = sqlx::query(&format!(
-            "SELECT (SELECT COUNT(*) FROM posts p WHERE p.root_id = $1 AND {VISIBLE}) AS shown, \
-             (SELECT COUNT(*) FROM posts p WHERE p.root_id = $1 AND p.deleted_at IS NULL) AS live"
+            "SELECT COALESCE(SUM(CASE WHEN {VISIBLE} THEN 1 ELSE 0 END), 0) AS shown, \
+             COUNT(*) AS live FROM posts p WHERE p.root_id = $1 AND p.deleted_at IS NULL"
         ))
         .bind(root)
         .fetch_one(&self.pool)
