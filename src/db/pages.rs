@@ -197,7 +197,8 @@ impl Db {
                 ..ThreadPage::default()
             });
         }
-        // Down from the page's top-level replies only. UNION (not UNION ALL) ends the walk
+        // Down from the page's top-level replies only, carrying each reply's time so that the
+        // page is cut without reading the rows again. UNION (not UNION ALL) ends the walk
         // even if stored parents ever formed a loop. `shown s CROSS JOIN posts c` makes SQLite
         // look the answers of each reply up by `posts_by_parent`: with a plain join it walked
         // every post of the thread (`posts_by_root`) for each reply shown, so a page of 500
@@ -205,13 +206,12 @@ impl Db {
         // The page's posts come as one JSON text (`post_objects`): hundreds of rows cost more
         // to hand over one by one than to read.
         let sql = format!(
-            "WITH RECURSIVE shown(id) AS (\
-             SELECT p.id FROM posts p WHERE p.id IN ({ids}) \
+            "WITH RECURSIVE shown(id, published_at) AS (\
+             SELECT p.id, p.published_at FROM posts p WHERE p.id IN ({ids}) \
              UNION \
-             SELECT c.id FROM shown s CROSS JOIN posts c \
+             SELECT c.id, c.published_at FROM shown s CROSS JOIN posts c \
              WHERE c.parent_id = s.id AND c.root_id = $1 AND {shows}), \
-             page(id) AS (SELECT p.id FROM posts p WHERE p.id IN (SELECT id FROM shown) \
-             ORDER BY p.published_at, p.id LIMIT $2) {posts}",
+             page(id) AS (SELECT id FROM shown ORDER BY published_at, id LIMIT $2) {posts}",
             ids = placeholders(3, ids.len()),
             shows = view.shows("c"),
             posts = post_objects(self.backend, "SELECT id FROM page"),
