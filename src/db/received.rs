@@ -16,15 +16,9 @@ impl Db {
         conn: &mut AnyConnection,
         ap_id: &str,
     ) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query(
-            "INSERT INTO received_activities (ap_id, received_at) VALUES ($1, $2) \
-             ON CONFLICT (ap_id) DO NOTHING",
-        )
-        .bind(ap_id)
-        .bind(now_millis())
-        .execute(conn)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        Ok(!Db::record_received_activities(conn, &[ap_id])
+            .await?
+            .is_empty())
     }
 
     /// Records many inbound activity ids at once (a group commit's); returns the ids that were

@@ -322,11 +322,7 @@ async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) {
         } else {
             savepoint.rollback().await
         };
-        if outcome.kept {
-            kept.push((answer, on_commit_failure, outcome.value));
-        } else {
-            let _ = answer.send(outcome.value);
-        }
+        answer_or_keep(&mut kept, (answer, on_commit_failure), outcome);
         if let Err(err) = closed {
             return abandon(kept, rest(singles), &err);
         }

@@ -611,6 +611,11 @@ async fn relay_queued(
     relay_to(tx, post, &Relayer::of(data, &group), activity).await
 }
 
+/// Whether a forum's Group relays a post: public and not held.
+pub(super) fn is_relayed(post: &Post) -> bool {
+    post.visibility == Visibility::Public && post.held_reason.is_none()
+}
+
 /// `group` (the post's forum) announces `activity` to its followers, if the post is public
 /// and not held.
 async fn relay_to(
@@ -619,7 +624,7 @@ async fn relay_to(
     group: &Relayer,
     activity: &Outgoing,
 ) -> Result<Option<(Url, usize)>> {
-    if post.visibility != Visibility::Public || post.held_reason.is_some() {
+    if !is_relayed(post) {
         return Ok(None);
     }
     let (id, payload) = group.announce(activity);

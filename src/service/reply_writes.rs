@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::conversations::{already_processed, create_of, Relayer};
+use super::conversations::{already_processed, create_of, is_relayed, Relayer};
 use crate::{
     db::{
         now_millis,
@@ -26,7 +26,7 @@ use crate::{
     delivery::{self, enqueue::Queued},
     error::{Error, Result},
     federation::objects::{note::NoteJson, post::object_json},
-    model::{Author, Post, PostDetails, PostKind, RemoteActor, Visibility},
+    model::{Author, Post, PostDetails, PostKind, RemoteActor},
     state::AppState,
 };
 
@@ -238,7 +238,7 @@ async fn write_replies(
         let Some(relay) = &items[*n].relay else {
             continue;
         };
-        if post.visibility != Visibility::Public || post.held_reason.is_some() {
+        if !is_relayed(post) {
             continue;
         }
         let parent_url = Some(items[*n].parent_url.clone());
