@@ -224,7 +224,7 @@ pub async fn receive_note(
                                 insert_remote(conn, &state, ancestor, &html, place, None).await?;
                             parent = stored_post(conn, id).await?;
                             // Fetched ancestors are screened too; they are never relayed.
-                            let text = screening::plain_text(&parent.content_html);
+                            let text = crate::render::plain_text(&parent.content_html);
                             if let Some(reason) = screening::screen(&text, &words) {
                                 Db::hold_post(conn, parent.id, &reason).await?;
                             }

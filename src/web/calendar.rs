@@ -11,7 +11,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{layout::security_headers, parts::plain_text};
+use super::layout::security_headers;
+use crate::render::plain_text;
 use crate::{
     db::now_millis, error::Result, federation::objects::post::post_url, model::Post,
     render::time::ical_utc, state::AppState,

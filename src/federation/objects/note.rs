@@ -310,9 +310,7 @@ impl NoteJson {
         {
             return name.chars().take(200).collect();
         }
-        let text = ammonia::Builder::empty().clean(content_html).to_string();
-        let text = html_escape::decode_html_entities(&text);
-        let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let line = crate::render::plain_text(content_html);
         let mut title: String = line.chars().take(80).collect();
         if line.chars().count() > 80 {
             title.push('…');

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use super::{
     bans,
     holds::{self, conversation_owner, post_target, ReplyPolicy},
-    screening,
 };
 use crate::{
     db::{
@@ -66,7 +65,7 @@ fn held_post(state: &AppState, post: &Post) -> HeldPost {
         author_id: author_url(state, &post.author).to_string(),
         author_handle: handle(state, &post.author),
         owner: post.audience_name.clone(),
-        excerpt: excerpt(&screening::plain_text(&post.content_html), EXCERPT),
+        excerpt: excerpt(&crate::render::plain_text(&post.content_html), EXCERPT),
         held_reason: post.held_reason.clone().unwrap_or_default(),
         published_at: post.published_at,
     }

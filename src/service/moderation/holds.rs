@@ -125,7 +125,7 @@ pub async fn inbound_hold(
         return Ok(Some("the author's instance is limited".into()));
     }
     let words = rules.screening_words();
-    if let Some(reason) = screening::screen(&screening::plain_text(content_html), words) {
+    if let Some(reason) = screening::screen(&crate::render::plain_text(content_html), words) {
         return Ok(Some(reason));
     }
     Ok(match policy {

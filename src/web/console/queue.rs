@@ -21,7 +21,7 @@ use crate::{
     model::Post,
     service::moderation::{
         console::{excerpt, EXCERPT},
-        holds, screening,
+        holds,
     },
     state::AppState,
     web::{escape, parts::time_html},
@@ -82,7 +82,7 @@ async fn body(data: &AppState, console: &Console, owner: Option<&str>) -> Result
 
 fn item(data: &AppState, console: &Console, post: &Post) -> String {
     let id = post.id;
-    let words = excerpt(&screening::plain_text(&post.content_html), EXCERPT);
+    let words = excerpt(&crate::render::plain_text(&post.content_html), EXCERPT);
     let warning = post
         .content_warning
         .as_deref()
