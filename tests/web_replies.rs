@@ -250,6 +250,16 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
         Visibility::Public,
     )
     .await;
+    // A public answer to the followers-only reply: the public sees it at the top level (its
+    // parent is not shown to them), moderators under the reply it answers.
+    let orphan = store_remote_reply(
+        &site,
+        root,
+        followers,
+        "<p>Public answer to a private one.</p>",
+        Visibility::Public,
+    )
+    .await;
     let state = site.rounds.state();
     let mut conn = state.db.pool.acquire().await.unwrap();
     Db::hold_post(&mut conn, held, "first reply from zoe")
@@ -281,7 +291,13 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
         let removed_block = &page.html[at(&page.html, &format!("id=\"post-{removed}\""))..];
         assert!(removed_block.contains("This reply was deleted"), "{who}");
         assert!(page.html.contains("Answer to the removed one."));
-        assert!(page.html.contains("2 replies"), "{who}");
+        assert!(page.html.contains("Public answer to a private one."));
+        assert_eq!(
+            depth(&page.html, at(&page.html, &format!("id=\"post-{orphan}\""))),
+            1,
+            "{who}: at the top level"
+        );
+        assert!(page.html.contains("3 replies"), "{who}");
     }
 
     let (_, moderator) = logged_in_member(&site, "mo", Role::Moderator).await;
@@ -316,7 +332,12 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
         html.contains("4 more replies are not shown publicly"),
         "{html}"
     );
-    assert!(html.contains("2 replies"), "the count is of public replies");
+    assert!(html.contains("3 replies"), "the count is of public replies");
+    assert_eq!(
+        depth(&html, at(&html, &format!("id=\"post-{orphan}\""))),
+        3,
+        "under the followers-only reply"
+    );
     // An admin sees them too; public lists and feeds never do.
     let (_, admin) = logged_in_member(&site, "root", Role::Admin).await;
     assert!(admin.get(&thread_url).await.html.contains("Only for ada."));

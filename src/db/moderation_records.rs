@@ -173,12 +173,11 @@ impl Db {
         }
         let sql = format!(
             "SELECT actor_ap_id, label FROM participant_labels WHERE actor_ap_id IN ({})",
-            super::deliveries::placeholders(1, actor_ap_ids.len())
+            super::deliveries::json_values(self.backend, 1, true)
         );
-        let mut query = sqlx::query(&sql);
-        for id in actor_ap_ids {
-            query = query.bind(id);
-        }
+        let ids =
+            serde_json::to_string(actor_ap_ids).map_err(|err| sqlx::Error::Encode(err.into()))?;
+        let query = sqlx::query(&sql).bind(ids);
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("actor_ap_id")?, row.try_get("label")?)))
