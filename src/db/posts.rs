@@ -217,7 +217,8 @@ impl Db {
     }
 
     /// Visible roots of one kind in an audience (a forum's threads, the journal's
-    /// announcements), newest first, with the total.
+    /// announcements), newest first, with the total: both read from the index
+    /// `posts_visible_roots` (its condition repeated here so that both databases use it).
     pub async fn visible_roots(
         &self,
         audience_id: i64,
@@ -226,8 +227,8 @@ impl Db {
         offset: i64,
     ) -> Result<(Vec<Post>, i64), sqlx::Error> {
         let sql = format!(
-            "{POST_SELECT} WHERE p.audience_id = $1 AND p.kind = $2 AND {VISIBLE} \
-             ORDER BY p.published_at DESC, p.id DESC LIMIT $3 OFFSET $4"
+            "{POST_SELECT} WHERE p.audience_id = $1 AND p.kind = $2 AND p.root_id IS NULL \
+             AND {VISIBLE} ORDER BY p.published_at DESC, p.id DESC LIMIT $3 OFFSET $4"
         );
         let rows = sqlx::query(&sql)
             .bind(audience_id)
@@ -237,7 +238,8 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         let total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM posts p WHERE p.audience_id = $1 AND p.kind = $2 AND {VISIBLE}"
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.audience_id = $1 AND p.kind = $2 \
+             AND p.root_id IS NULL AND {VISIBLE}"
         ))
         .bind(audience_id)
         .bind(kind.as_str())
