@@ -473,6 +473,15 @@ impl Db {
             .bind(post_id)
             .execute(&mut *conn)
             .await?;
+        Self::add_post_hashtags(conn, post_id, tags).await
+    }
+
+    /// The hashtags of a post just stored (so it has none yet), lowercased, each once.
+    pub async fn add_post_hashtags(
+        conn: &mut AnyConnection,
+        post_id: i64,
+        tags: &[String],
+    ) -> Result<(), sqlx::Error> {
         let mut seen = std::collections::BTreeSet::new();
         for tag in tags {
             let tag = tag.to_lowercase();

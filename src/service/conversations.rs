@@ -519,7 +519,7 @@ async fn insert_remote(
         err => err,
     })?;
     if !details.hashtags.is_empty() {
-        Db::set_post_hashtags(tx, id, &details.hashtags).await?;
+        Db::add_post_hashtags(tx, id, &details.hashtags).await?;
     }
     Ok(id)
 }

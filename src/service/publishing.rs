@@ -186,7 +186,7 @@ pub async fn publish(
         },
     )
     .await?;
-    Db::set_post_hashtags(&mut tx, post_id, &details.hashtags).await?;
+    Db::add_post_hashtags(&mut tx, post_id, &details.hashtags).await?;
     let post = Db::post_by_id_in(&mut tx, post_id)
         .await?
         .ok_or_else(|| Error::Internal("a new post vanished".into()))?;

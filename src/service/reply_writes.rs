@@ -225,7 +225,7 @@ async fn write_replies(
     }
     for (_, post) in &written {
         if !post.details.hashtags.is_empty() {
-            Db::set_post_hashtags(conn, post.id, &post.details.hashtags).await?;
+            Db::add_post_hashtags(conn, post.id, &post.details.hashtags).await?;
         }
         if let Some(reason) = &post.held_reason {
             Db::hold_post(conn, post.id, reason).await?;
