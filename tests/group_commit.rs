@@ -293,3 +293,48 @@ both_databases!(
     batches_are_one_call_and_fall_back_to_one_item_at_a_time,
     a_burst_of_replies_is_stored_and_relayed_once_each,
 );
+
+/// SQLite: what the writer commits is copied from the write-ahead log into the database file by
+/// the checkpoint task shortly after, not left for a connection's own automatic checkpoint
+/// (which waits for 64 MiB of log and would run inside a commit).
+#[tokio::test]
+async fn the_writers_commits_are_checkpointed_apart() {
+    let (url, dir) = fresh_database(TestDb::Sqlite).await;
+    let db = Db::connect(&test_config(0, &url)).await.unwrap();
+    sqlx::query("CREATE TABLE blobs (b BLOB)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let file = dir.as_ref().unwrap().path().join("rounds.db");
+    let size = || std::fs::metadata(&file).unwrap().len();
+    let before = size();
+    let blob = vec![7u8; 2 << 20];
+    db.writer
+        .write::<_, sqlx::Error, _>(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO blobs (b) VALUES ($1)")
+                    .bind(blob)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let mut copied = false;
+    for _ in 0..100 {
+        if size() >= before + (2 << 20) {
+            copied = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(copied, "the database file is still {} bytes", size());
+    let log = std::fs::metadata(dir.as_ref().unwrap().path().join("rounds.db-wal"))
+        .unwrap()
+        .len();
+    assert!(
+        log >= 2 << 20,
+        "the commit went through the log ({log} bytes)"
+    );
+}

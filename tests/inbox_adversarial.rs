@@ -395,11 +395,21 @@ async fn deeply_nested_json(db: TestDb) {
             s.peer.actor_id("alice")
         )
     };
-    for (case, body) in [
-        ("arrays", arrays.clone()),
-        ("objects", objects.clone()),
-        ("arrays inside a Create", envelope(&arrays)),
-        ("objects inside a Create", envelope(&objects)),
+    // The envelope (id, actor, type) skips the rest without recursion; the activity itself is
+    // read with serde_json's depth limit, after the signature.
+    for (case, body, reason) in [
+        ("arrays", arrays.clone(), "not valid JSON"),
+        ("objects", objects.clone(), "needs an id and an actor"),
+        (
+            "arrays inside a Create",
+            envelope(&arrays),
+            "does not match its type",
+        ),
+        (
+            "objects inside a Create",
+            envelope(&objects),
+            "does not match its type",
+        ),
     ] {
         s.refused(
             case,
@@ -407,7 +417,7 @@ async fn deeply_nested_json(db: TestDb) {
             &alice,
             &SignOptions::default(),
             400,
-            "not valid JSON",
+            reason,
         )
         .await;
     }
@@ -421,6 +431,56 @@ async fn deeply_nested_json(db: TestDb) {
         )
         .await;
     assert_eq!(status, 202, "{text}");
+}
+
+/// JSON that two parsers could read differently: a reply whose `id`, `actor` or `type` is given
+/// twice (a parser keeping the first and one keeping the last would check one and act on the
+/// other), and the same fields as an array rather than an object: 400, nothing stored.
+async fn ambiguous_json(db: TestDb) {
+    let s = setup(db).await;
+    let alice = s.peer.signer("alice");
+    let (_, create) = s.reply("<p>Twice.</p>");
+    let text = create.to_string();
+    let body = text.strip_prefix('{').unwrap();
+    for (case, field, value) in [
+        ("a second id", "id", s.peer.new_id("creates")),
+        ("a second actor", "actor", s.peer.actor_id("mallory")),
+        ("a second type", "type", "Like".to_string()),
+    ] {
+        let twice = format!("{{\"{field}\": \"{value}\", {body}");
+        s.refused(
+            case,
+            twice.as_bytes(),
+            &alice,
+            &SignOptions::default(),
+            400,
+            "gives its id, actor or type twice",
+        )
+        .await;
+    }
+    let array = format!(
+        "[\"{}\", \"{}\", \"Create\"]",
+        create["id"].as_str().unwrap(),
+        create["actor"].as_str().unwrap()
+    );
+    s.refused(
+        "an array",
+        array.as_bytes(),
+        &alice,
+        &SignOptions::default(),
+        400,
+        "not an object",
+    )
+    .await;
+    // The same reply, each field once: stored.
+    let (status, text) = s
+        .send(text.as_bytes(), &alice, &SignOptions::default())
+        .await;
+    assert_eq!(status, 202, "{text}");
+    assert!(s
+        .stored_post(create["object"]["id"].as_str().unwrap())
+        .await
+        .is_some());
 }
 
 /// A `Create(Note)` with a wrong JSON type in each field in turn: 400, nothing stored.
@@ -745,6 +805,7 @@ both_databases!(
     objects_of_someone_else,
     announce_with_a_forged_copy,
     deeply_nested_json,
+    ambiguous_json,
     wrong_types_in_every_field,
     hostile_urls,
     oversized_ids,

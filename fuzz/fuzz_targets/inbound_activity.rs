@@ -1,5 +1,5 @@
 //! Fuzzes what the inbox does with a body before anything is stored: JSON, the activity types
-//! Rounds reads (`InboxActivity`, an untagged enum over every inbound activity), and for posts
+//! Rounds reads (`InboxActivity`, chosen by the activity's `type`), and for posts
 //! every check and conversion the inbox applies (sender, own instance, addressing, mentions,
 //! hashtags, sanitizing, content warning, title, times, web address). Nothing may panic, and the
 //! sanitized HTML must never carry script: no script element, no event handler, and every link
@@ -12,7 +12,7 @@ use rounds::federation::{activities::InboxActivity, objects::note::NoteJson};
 use url::Url;
 
 fuzz_target!(|body: &[u8]| {
-    let Ok(activity) = serde_json::from_slice::<InboxActivity>(body) else {
+    let Ok(activity) = InboxActivity::from_json(body) else {
         return;
     };
     match activity {

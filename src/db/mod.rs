@@ -7,6 +7,7 @@
 //! SQLite BOOLEAN columns).
 
 pub mod actors;
+mod checkpoints;
 pub mod conversations;
 pub mod deliveries;
 pub mod delivery_instances;
@@ -85,12 +86,18 @@ impl Db {
                             // file costs 3-4x less (see docs/performance.md, Reads). Mapped
                             // pages count in the process's RSS (file-backed, reclaimable), so
                             // the map is capped at 256 MiB: beyond it SQLite reads as usual.
-                            conn.execute(
+                            // wal_autocheckpoint: checkpoints are `checkpoints`' work; a
+                            // connection runs one itself only past this much log.
+                            // journal_size_limit: the log file shrinks back to 64 MiB after.
+                            let pragmas = format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA mmap_size = 268435456;",
-                            )
-                            .await?;
+                                 PRAGMA mmap_size = 268435456; \
+                                 PRAGMA wal_autocheckpoint = {}; \
+                                 PRAGMA journal_size_limit = 67108864;",
+                                checkpoints::AUTOCHECKPOINT_PAGES
+                            );
+                            conn.execute(pragmas.as_str()).await?;
                             Ok(())
                         })
                     })
@@ -98,7 +105,9 @@ impl Db {
                     .await?;
                 Ok(Db {
                     // SQLite has one writer: one task, one transaction at a time.
-                    writer: writer::Writer::new(pool.clone(), 1, "BEGIN IMMEDIATE"),
+                    // Checkpoints of the log on another connection, after its commits.
+                    writer: writer::Writer::new(pool.clone(), 1, "BEGIN IMMEDIATE")
+                        .with_checkpoints(),
                     pool,
                     backend: Backend::Sqlite,
                 })

@@ -24,7 +24,7 @@ use std::{
 
 use futures::{future::BoxFuture, FutureExt};
 use sqlx::{AnyConnection, AnyPool, Connection};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
 /// At most this many writes share one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -126,6 +126,8 @@ pub struct Writer {
     /// How a batch's transaction begins (`BEGIN IMMEDIATE` on SQLite: the write lock is taken
     /// at once, so a batch never fails to upgrade a read snapshot).
     begin: &'static str,
+    /// Told of each commit, when SQLite's log is checkpointed apart (`db::checkpoints`).
+    committed: Option<Arc<Notify>>,
     started: Arc<OnceLock<()>>,
 }
 
@@ -148,8 +150,15 @@ impl Writer {
             pool,
             tasks: tasks.max(1),
             begin,
+            committed: None,
             started: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// SQLite: the log is checkpointed by a task of its own after commits, not inside them.
+    pub fn with_checkpoints(mut self) -> Writer {
+        self.committed = Some(Arc::new(Notify::new()));
+        self
     }
 
     /// How many writer tasks share the writes.
@@ -223,14 +232,27 @@ impl Writer {
     fn start(&self) {
         self.started.get_or_init(|| {
             for _ in 0..self.tasks {
-                tokio::spawn(run(self.pool.clone(), self.queue.clone(), self.begin));
+                tokio::spawn(run(
+                    self.pool.clone(),
+                    self.queue.clone(),
+                    self.begin,
+                    self.committed.clone(),
+                ));
+            }
+            if let Some(committed) = &self.committed {
+                super::checkpoints::start(self.pool.clone(), committed.clone());
             }
         });
     }
 }
 
 /// One writer task: takes what waits, writes it in one transaction, answers, again.
-async fn run(pool: AnyPool, queue: Arc<Mutex<mpsc::Receiver<Job>>>, begin: &'static str) {
+async fn run(
+    pool: AnyPool,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    begin: &'static str,
+    committed: Option<Arc<Notify>>,
+) {
     loop {
         let mut batch = Vec::new();
         {
@@ -246,11 +268,16 @@ async fn run(pool: AnyPool, queue: Arc<Mutex<mpsc::Receiver<Job>>>, begin: &'sta
                 }
             }
         }
-        write_batch(&pool, begin, batch).await;
+        if write_batch(&pool, begin, batch).await {
+            if let Some(committed) = &committed {
+                committed.notify_one();
+            }
+        }
     }
 }
 
-async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) {
+/// Writes one batch in one transaction; whether it committed.
+async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) -> bool {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => return fail_all(batch, &err),
@@ -332,12 +359,14 @@ async fn write_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Job>) {
             for (answer, _, value) in kept {
                 let _ = answer.send(value);
             }
+            true
         }
         Err(err) => {
             tracing::error!(error = %err, "a group commit failed");
             for (answer, on_commit_failure, _) in kept {
                 let _ = answer.send(on_commit_failure(copy_of(&err)));
             }
+            false
         }
     }
 }
@@ -454,7 +483,8 @@ fn answer_or_keep(kept: &mut Vec<Kept>, (answer, on_commit_failure): Waiter, out
 type Kept = (oneshot::Sender<Value>, Failure, Value);
 
 /// The transaction cannot go on: what was kept is not committed, what was not run fails.
-fn abandon(kept: Vec<Kept>, rest: Vec<Waiter>, err: &sqlx::Error) {
+/// `false`: nothing committed.
+fn abandon(kept: Vec<Kept>, rest: Vec<Waiter>, err: &sqlx::Error) -> bool {
     tracing::error!(error = %err, "a group commit was abandoned");
     for (answer, on_commit_failure, _) in kept {
         let _ = answer.send(on_commit_failure(copy_of(err)));
@@ -462,12 +492,15 @@ fn abandon(kept: Vec<Kept>, rest: Vec<Waiter>, err: &sqlx::Error) {
     for (answer, on_commit_failure) in rest {
         let _ = answer.send(on_commit_failure(copy_of(err)));
     }
+    false
 }
 
-fn fail_all(batch: Vec<Job>, err: &sqlx::Error) {
+/// Every write of the batch fails with `err`. `false`: nothing committed.
+fn fail_all(batch: Vec<Job>, err: &sqlx::Error) -> bool {
     for job in batch {
         let _ = job.answer.send((job.on_commit_failure)(copy_of(err)));
     }
+    false
 }
 
 /// `sqlx::Error` is not `Clone`: each waiting write gets a description of the same failure.

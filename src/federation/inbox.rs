@@ -17,11 +17,11 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use url::Url;
 
 use super::{
-    activities::InboxActivity,
+    activities::{Envelope, InboxActivity},
     objects::{remote_actor::ApubRemoteActor, url_in},
     signatures::check_signed_post,
     urls,
@@ -84,12 +84,9 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
 
     let signature = check_signed_post(&parts.headers, SystemTime::now())?;
 
-    let envelope: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| Error::BadRequest("body is not valid JSON".into()))?;
-    let (Some(id), Some(actor)) = (
-        envelope.get("id").and_then(url_in),
-        envelope.get("actor").and_then(url_in),
-    ) else {
+    let envelope =
+        Envelope::from_json(&bytes).map_err(|reason| Error::BadRequest(reason.into()))?;
+    let (Some(id), Some(actor)) = (url_in(&envelope.id), url_in(&envelope.actor)) else {
         return Err(Error::BadRequest(
             "activity needs an id and an actor".into(),
         ));
@@ -111,7 +108,7 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
         &data.verifying_keys,
     )?;
 
-    let activity: InboxActivity = serde_json::from_slice(&bytes)
+    let activity = InboxActivity::from_json_of_type(&bytes, envelope.kind.as_str())
         .map_err(|_| Error::BadRequest("activity does not match its type".into()))?;
     let received = receive_verified(activity, data).await;
     // Verified (a replay is verified too): the sender's instance is up.
