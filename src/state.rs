@@ -8,7 +8,9 @@ use url::Url;
 use crate::{
     config::Config,
     db::Db,
-    delivery::{cache::SmallCache, metrics::DeliveryMetrics, revive::Revivals},
+    delivery::{
+        cache::SmallCache, inbound_first::InboxLoad, metrics::DeliveryMetrics, revive::Revivals,
+    },
     federation::{
         actor_documents::ActorDocuments, objects::remote_actor::RemoteActorCache,
         verification::VerifyingKeys,
@@ -29,6 +31,8 @@ pub struct AppState {
     pub base: Arc<Url>,
     /// Rung after a transaction that queued deliveries has committed.
     pub delivery_bell: Arc<Notify>,
+    /// Inbound activities being received now: deliveries wait while there are many.
+    pub inbox_load: Arc<InboxLoad>,
     /// Delivery counters of this process, for `/metrics`.
     pub delivery_metrics: Arc<DeliveryMetrics>,
     /// The instances this process believes unavailable, to revive when they write to us
@@ -64,6 +68,7 @@ impl AppState {
             config: Arc::new(config),
             base: Arc::new(base),
             delivery_bell: Arc::new(Notify::new()),
+            inbox_load: Arc::new(InboxLoad::default()),
             delivery_metrics: Arc::new(DeliveryMetrics::default()),
             delivery_revivals: Arc::new(Revivals::default()),
             instance_policies: Arc::new(InstancePolicies::default()),

@@ -181,8 +181,10 @@ fn record(outcomes: &OutcomeSender, delivery: &Delivery, result: SendResult) -> 
     }
 }
 
-/// Signs and sends one delivery, counting it in the metrics.
+/// Signs and sends one delivery, counting it in the metrics; first waits while the inbox is
+/// busy (`inbound_first`).
 async fn deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
+    context.state.inbox_load.wait_turn().await;
     let started = Instant::now();
     let result = try_deliver(context, delivery).await;
     let kind = match &result {

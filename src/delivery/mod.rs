@@ -10,6 +10,7 @@
 
 pub(crate) mod cache;
 pub mod enqueue;
+pub mod inbound_first;
 mod instance;
 pub mod metrics;
 pub mod recorder;

@@ -69,6 +69,7 @@ fn answer(result: Result<()>) -> Response {
 }
 
 async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
+    let _counted = data.inbox_load.receiving();
     let (parts, body) = request.into_parts();
     let declared_length = parts
         .headers
