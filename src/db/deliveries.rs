@@ -6,7 +6,12 @@ use std::collections::BTreeSet;
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::{delivery_instances::IDLE, now_millis, Backend, Db};
+use super::{
+    delivery_instances::IDLE,
+    now_millis,
+    sql_lists::{placeholders, value_rows},
+    Db,
+};
 
 /// `deliveries.state`: waiting to be sent (or retried).
 pub const PENDING: i64 = 0;
@@ -102,57 +107,6 @@ fn recipient_from_row(row: &AnyRow) -> Result<RecipientInboxes, sqlx::Error> {
         inbox: row.try_get("inbox")?,
         shared_inbox: row.try_get("shared_inbox")?,
     })
-}
-
-/// The `VALUES` of a multi-row statement: `rows` rows of `width` values, bound in order. On
-/// SQLite the placeholders are anonymous (`?`): SQLite looks a numbered one up by a linear scan
-/// of the statement's parameters, when it prepares the statement and again when sqlx binds it,
-/// which made a statement of a few thousand values cost more than writing its rows.
-pub(super) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> String {
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
-    let mut sql = String::with_capacity(rows * (width * 5 + 4));
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..width {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            if anonymous {
-                sql.push('?');
-            } else {
-                sql.push_str(&format!("${}", row * width + column + 1));
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// A subquery of the values of the JSON array bound as parameter `$param` (integers, or with
-/// `text` strings): a list of any length as one parameter. A long `IN ($1, …, $500)` costs
-/// SQLite a linear scan of its parameters for each one bound (4 % of a thread page's CPU),
-/// and PostgreSQL plans it anew for each length.
-pub(super) fn json_values(backend: Backend, param: usize, text: bool) -> String {
-    match (backend, text) {
-        (Backend::Sqlite, _) => format!("SELECT value FROM json_each(${param})"),
-        (Backend::Postgres, false) => {
-            format!("SELECT value::bigint FROM json_array_elements_text(${param}::json)")
-        }
-        (Backend::Postgres, true) => {
-            format!("SELECT value FROM json_array_elements_text(${param}::json)")
-        }
-    }
-}
-
-/// `$first, $first+1, ...`: `count` placeholders.
-pub(super) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Db {

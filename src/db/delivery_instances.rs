@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{any::AnyRow, AnyConnection, Connection, Row};
 
-use super::{deliveries::placeholders, now_millis, Backend, Db};
+use super::{now_millis, sql_lists::placeholders, Backend, Db};
 
 /// An instance a worker now holds, with its consecutive failures so far.
 #[derive(Clone, Debug)]

@@ -19,6 +19,7 @@ mod post_rows;
 pub mod posts;
 pub mod received;
 pub mod sessions;
+mod sql_lists;
 pub mod tokens;
 pub mod writer;
 

@@ -173,10 +173,9 @@ impl Db {
         }
         let sql = format!(
             "SELECT actor_ap_id, label FROM participant_labels WHERE actor_ap_id IN ({})",
-            super::deliveries::json_values(self.backend, 1, true)
+            super::sql_lists::json_values(self.backend, 1, true)
         );
-        let ids =
-            serde_json::to_string(actor_ap_ids).map_err(|err| sqlx::Error::Encode(err.into()))?;
+        let ids = super::sql_lists::json_list(actor_ap_ids)?;
         let query = sqlx::query(&sql).bind(ids);
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()

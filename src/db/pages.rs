@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::{
-    deliveries::{json_values, placeholders},
     post_rows::{post_objects, posts_from_json},
     posts::{as_public_tombstone, post_from_row, POST_SELECT},
+    sql_lists::{json_list, json_values, placeholders},
     Backend, Db,
 };
 use crate::model::Post;
@@ -328,7 +328,7 @@ impl Db {
              SELECT post_id, 'edit' AS kind, COUNT(*) AS n FROM post_edits \
              WHERE post_id IN ({list}) GROUP BY post_id"
         );
-        let ids = serde_json::to_string(ids).map_err(|err| sqlx::Error::Encode(err.into()))?;
+        let ids = json_list(ids)?;
         let query = sqlx::query(&sql).bind(ids);
         let mut stats: HashMap<i64, PostStats> = HashMap::new();
         for row in query.fetch_all(&self.pool).await? {

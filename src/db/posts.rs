@@ -11,8 +11,9 @@ use sqlx::{
 
 pub(super) use super::post_rows::{post_from_row, POST_SELECT};
 use super::{
-    deliveries::{placeholders, value_rows},
-    now_millis, Db,
+    now_millis,
+    sql_lists::{placeholders, value_rows},
+    Db,
 };
 use crate::model::{Post, PostDetails, PostKind, Visibility};
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::{deliveries::value_rows, now_millis, Db};
+use super::{now_millis, sql_lists::value_rows, Db};
 
 /// Ids per multi-row INSERT.
 const IDS_PER_INSERT: usize = 500;

@@ -1,0 +1,63 @@
+//! Lists in SQL, written once for both databases: the `VALUES` rows of a multi-row statement,
+//! numbered placeholders, and a list of any length bound as one JSON parameter.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use super::Backend;
+
+/// The `VALUES` of a multi-row statement: `rows` rows of `width` values, bound in order. On
+/// SQLite the placeholders are anonymous (`?`): SQLite looks a numbered one up by a linear scan
+/// of the statement's parameters, when it prepares the statement and again when sqlx binds it,
+/// which made a statement of a few thousand values cost more than writing its rows.
+pub(crate) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> String {
+    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let mut sql = String::with_capacity(rows * (width * 5 + 4));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", row * width + column + 1));
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// A subquery of the values of the JSON array bound as parameter `$param` (integers, or with
+/// `text` strings): a list of any length as one parameter. A long `IN ($1, …, $500)` costs
+/// SQLite a linear scan of its parameters for each one bound (4 % of a thread page's CPU),
+/// and PostgreSQL plans it anew for each length.
+pub(crate) fn json_values(backend: Backend, param: usize, text: bool) -> String {
+    match (backend, text) {
+        (Backend::Sqlite, _) => format!("SELECT value FROM json_each(${param})"),
+        (Backend::Postgres, false) => {
+            format!("SELECT value::bigint FROM json_array_elements_text(${param}::json)")
+        }
+        (Backend::Postgres, true) => {
+            format!("SELECT value FROM json_array_elements_text(${param}::json)")
+        }
+    }
+}
+
+/// `$first, $first+1, ...`: `count` placeholders.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `items` as the JSON array text that a [`json_values`] subquery reads.
+pub(crate) fn json_list<T: Serialize>(items: &[T]) -> Result<String, sqlx::Error> {
+    serde_json::to_string(items).map_err(|err| sqlx::Error::Encode(err.into()))
+}
