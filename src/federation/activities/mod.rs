@@ -78,9 +78,9 @@ pub enum InboxActivity {
 }
 
 impl InboxActivity {
-    /// Reads an activity from its JSON.
+    /// Reads an activity from its JSON, by the same rules as the inbox ([`Envelope`] first).
     pub fn from_json(json: &[u8]) -> serde_json::Result<InboxActivity> {
-        let envelope: Envelope = serde_json::from_slice(json)?;
+        let envelope = Envelope::from_json(json).map_err(serde::de::Error::custom)?;
         Self::from_json_of_type(json, envelope.kind.as_str())
     }
 
