@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench reads -- [--replies 1000000] [--small 10000] [--database
 //!       postgres://...] [--connections 64] [--page-connections 2] [--seconds 5]
-//!       [--requests N] [--check] [--keep-database] [--only WORD]`
+//!       [--requests N] [--check] [--keep-database] [--only WORD] [--save-responses DIR]`
 //!
 //! For each database size (`--small 0` skips the small one): a fresh database (a temporary
 //! SQLite file, or a new `rounds_bench_*` PostgreSQL database dropped at the end), Rounds'
@@ -68,6 +68,9 @@ pub struct Options {
     only: Option<String>,
     /// Leave the databases behind (their paths or names are printed), for profiling queries.
     keep_database: bool,
+    /// Write each measurement's first response here (`{replies}-{label}.body`), to compare a
+    /// change's output with the code's before it.
+    save_responses: Option<std::path::PathBuf>,
 }
 
 fn options() -> Options {
@@ -81,6 +84,7 @@ fn options() -> Options {
         check: false,
         keep_database: false,
         only: None,
+        save_responses: None,
     };
     let mut args = Args::from_env();
     while let Some(name) = args.next_name() {
@@ -97,6 +101,7 @@ fn options() -> Options {
             "--requests" => options.stop = Stop::Count(args.parse("--requests N")),
             "--check" => options.check = true,
             "--keep-database" => options.keep_database = true,
+            "--save-responses" => options.save_responses = Some(args.value().into()),
             // `cargo bench` passes --bench; ignore what is not ours.
             _ => {}
         }
@@ -333,6 +338,11 @@ async fn run(options: &Options, replies: usize) -> Run {
         let reference = fetch_once(target, &request)
             .await
             .unwrap_or_else(|err| panic!("{label}: {err}"));
+        if let Some(dir) = &options.save_responses {
+            let file = dir.join(format!("{replies}-{}.body", label.replace(' ', "-")));
+            std::fs::write(&file, &reference.body)
+                .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        }
         let checked = if (200..300).contains(&reference.status) {
             check(&reference.body)
         } else {
