@@ -147,13 +147,17 @@ impl Db {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // Whether a due instance has work is one probe of `deliveries_pending` for it (a scalar
+        // subquery with LIMIT 1). Written as `EXISTS`, PostgreSQL's generic plan read and sorted
+        // every pending delivery of the queue (a semi-join) on each claim: during a burst to one
+        // Group's followers, 20,000 rows and ≈ 1.5 ms of the server a claim, on every bell.
         let sql = format!(
             "UPDATE delivery_instances SET claimed_by = $1, claimed_until = $2 \
              WHERE claimed_until <= $3 AND instance IN ( \
                  SELECT q.instance FROM delivery_instances q \
                  WHERE q.next_attempt_at <= $3 AND q.claimed_until <= $3 \
-                 AND EXISTS (SELECT 1 FROM deliveries d \
-                             WHERE d.instance = q.instance AND d.state = 0) \
+                 AND (SELECT d.id FROM deliveries d \
+                      WHERE d.instance = q.instance AND d.state = 0 LIMIT 1) IS NOT NULL \
                  ORDER BY q.next_attempt_at, q.instance LIMIT $4 {lock}) \
              RETURNING instance, failures"
         );
