@@ -800,6 +800,53 @@ async fn oversized_ids(db: TestDb) {
     .await;
 }
 
+/// Connections that trickle their bodies do not make the inbox look busy: a request counts for
+/// `inbound_first` (which holds deliveries back while the inbox is busy) only once its body has
+/// arrived, so a few slow senders cannot slow every delivery down. Once the bodies arrive they
+/// are refused (unsigned) and nothing is stored.
+async fn slow_bodies_do_not_hold_deliveries_back(db: TestDb) {
+    use rounds::delivery::inbound_first::BUSY;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let s = setup(db).await;
+    let before = s.rounds.stored_rows().await;
+    let state = s.rounds.state();
+    let mut senders = Vec::new();
+    let body = br#"{"@context":"https://www.w3.org/ns/activitystreams","type":"Create"}"#;
+    for _ in 0..BUSY + 2 {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", s.rounds.port))
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /inbox HTTP/1.1\r\nHost: {}\r\nContent-Type: application/activity+json\r\n\
+             Content-Length: {}\r\n\r\n",
+            s.rounds.domain,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        stream.write_all(&body[..10]).await.expect("write");
+        senders.push(stream);
+    }
+    // Long enough for every request to reach the inbox's handler and wait for its body.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !state.inbox_load.busy(),
+        "requests still sending their bodies counted as inbound work"
+    );
+    for mut stream in senders {
+        stream.write_all(&body[10..]).await.expect("write");
+        let mut answer = vec![0; 12];
+        stream.read_exact(&mut answer).await.expect("answer");
+        assert_eq!(
+            &answer,
+            b"HTTP/1.1 401",
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    assert_eq!(s.rounds.stored_rows().await, before);
+}
+
 both_databases!(
     created_and_expires_out_of_range,
     objects_of_someone_else,
@@ -809,4 +856,5 @@ both_databases!(
     wrong_types_in_every_field,
     hostile_urls,
     oversized_ids,
+    slow_bodies_do_not_hold_deliveries_back,
 );

@@ -69,7 +69,6 @@ fn answer(result: Result<()>) -> Response {
 }
 
 async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
-    let _counted = data.inbox_load.receiving();
     let (parts, body) = request.into_parts();
     let declared_length = parts
         .headers
@@ -82,6 +81,9 @@ async fn receive(data: &Data<AppState>, request: Request) -> Result<()> {
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| Error::PayloadTooLarge)?;
+    // Inbound work from here on, for `delivery::inbound_first`: counted once the body is in,
+    // so that connections trickling their bodies cannot make the inbox look busy.
+    let _counted = data.inbox_load.receiving();
 
     let signature = check_signed_post(&parts.headers, SystemTime::now())?;
 
