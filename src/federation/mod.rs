@@ -34,9 +34,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The HTTP client of every outgoing request (fetches and deliveries): no redirects, bounded
 /// time, our User-Agent, connections pooled per host, and (outside insecure mode) no loopback or
-/// private addresses.
+/// private addresses. No proxy either, whatever `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say:
+/// through a proxy the client resolves no names, the proxy does, and the address check above
+/// would be skipped (`tests/ssrf_proxy_env.rs`).
 pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
+        .no_proxy()
         .redirect(Policy::none())
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(REQUEST_TIMEOUT)
