@@ -1,7 +1,8 @@
 //! Publishing through the API as a client meets it, on SQLite and PostgreSQL: 401 without a
 //! token, 403 for the wrong role or someone else's post, 404 for unknown forums and posts, 422
 //! naming each wrong field (missing title, a webinar ending before it starts, an unknown time
-//! zone, wrong types), and Markdown that tries to inject script shown as text.
+//! zone, wrong types), and Markdown that tries to inject script shown as text; and a webinar's
+//! capacity held when two Joins are written at once.
 
 mod common;
 
@@ -289,7 +290,95 @@ async fn markdown_cannot_inject_script_and_edits_are_checked_whole(db: TestDb) {
     assert_eq!(gone.status(), 410);
 }
 
+/// A webinar's capacity holds when two Joins are written at once: the second transaction waits
+/// for the first and finds the webinar full (on PostgreSQL, where transactions run side by side,
+/// both counted the participants before either wrote, and both got in).
+async fn a_full_webinar_stays_full_under_concurrent_joins(db: TestDb) {
+    use rounds::db::{actors::NewRemoteActor, posts::Participation, Db};
+    use std::time::Duration;
+    use url::Url;
+
+    let rounds = TestInstance::spawn(db).await;
+    let author = member_token(&rounds, "ada", Role::Author).await;
+    let mut one_seat = webinar();
+    one_seat["capacity"] = json!(1);
+    let (status, created) = call(
+        &rounds,
+        Method::POST,
+        "/api/v1/webinars",
+        Some(&author),
+        one_seat,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let state = rounds.state();
+    let event = state
+        .db
+        .post_by_id(number(&created).parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the webinar is stored");
+    let mut people = Vec::new();
+    for name in ["carol", "dave"] {
+        let ap_id = format!("https://mobilizon.example/@{name}");
+        let actor = state
+            .db
+            .upsert_remote_actor(&NewRemoteActor {
+                avatar_url: None,
+                profile_url: None,
+                ap_id: Url::parse(&ap_id).unwrap(),
+                instance: "mobilizon.example".into(),
+                kind: "Person".into(),
+                preferred_username: Some(name.into()),
+                display_name: None,
+                inbox: Url::parse(&format!("{ap_id}/inbox")).unwrap(),
+                shared_inbox: None,
+                public_key_id: format!("{ap_id}#main-key"),
+                public_key_pem: "unused".into(),
+            })
+            .await
+            .unwrap();
+        people.push(actor.id);
+    }
+
+    // carol's Join is written and not yet committed when dave's is.
+    let mut first = state.db.begin().await.unwrap();
+    let carol = Db::join_event(
+        &mut first,
+        event.id,
+        people[0],
+        "https://mobilizon.example/j/1",
+        Some(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carol, Participation::Joined);
+    let second = {
+        let state = state.clone();
+        let (event, dave) = (event.id, people[1]);
+        tokio::spawn(async move {
+            let mut tx = state.db.begin().await.unwrap();
+            let outcome = Db::join_event(
+                &mut tx,
+                event,
+                dave,
+                "https://mobilizon.example/j/2",
+                Some(1),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            outcome
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    assert_eq!(second.await.unwrap(), Participation::Full);
+    assert_eq!(state.db.count_participants(event.id).await.unwrap(), 1);
+}
+
 both_databases!(
     bad_input_is_refused_field_by_field,
     markdown_cannot_inject_script_and_edits_are_checked_whole,
+    a_full_webinar_stays_full_under_concurrent_joins,
 );

@@ -406,6 +406,16 @@ impl Db {
             return Ok(Participation::AlreadyIn);
         }
         if let Some(capacity) = capacity {
+            if !conn.backend_name().eq_ignore_ascii_case("sqlite") {
+                // PostgreSQL runs transactions side by side: two Joins would both count the
+                // seats before either took one. The webinar's row, locked until commit, makes
+                // them count in turn (`NO KEY`: the participants' foreign keys still share it).
+                // SQLite's write transactions already run one at a time.
+                sqlx::query("SELECT id FROM posts WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(post_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            }
             if Db::count_participants_in(&mut *conn, post_id).await? >= capacity {
                 return Ok(Participation::Full);
             }
