@@ -294,9 +294,8 @@ async fn markdown_cannot_inject_script_and_edits_are_checked_whole(db: TestDb) {
 /// for the first and finds the webinar full (on PostgreSQL, where transactions run side by side,
 /// both counted the participants before either wrote, and both got in).
 async fn a_full_webinar_stays_full_under_concurrent_joins(db: TestDb) {
-    use rounds::db::{actors::NewRemoteActor, posts::Participation, Db};
+    use rounds::db::{posts::Participation, Db};
     use std::time::Duration;
-    use url::Url;
 
     let rounds = TestInstance::spawn(db).await;
     let author = member_token(&rounds, "ada", Role::Author).await;
@@ -323,19 +322,7 @@ async fn a_full_webinar_stays_full_under_concurrent_joins(db: TestDb) {
         let ap_id = format!("https://mobilizon.example/@{name}");
         let actor = state
             .db
-            .upsert_remote_actor(&NewRemoteActor {
-                avatar_url: None,
-                profile_url: None,
-                ap_id: Url::parse(&ap_id).unwrap(),
-                instance: "mobilizon.example".into(),
-                kind: "Person".into(),
-                preferred_username: Some(name.into()),
-                display_name: None,
-                inbox: Url::parse(&format!("{ap_id}/inbox")).unwrap(),
-                shared_inbox: None,
-                public_key_id: format!("{ap_id}#main-key"),
-                public_key_pem: "unused".into(),
-            })
+            .upsert_remote_actor(&common::remote_actor(&ap_id, Some(name), None))
             .await
             .unwrap();
         people.push(actor.id);

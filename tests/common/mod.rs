@@ -359,3 +359,26 @@ pub async fn start_thread(
     .await
     .unwrap()
 }
+
+/// A remote actor with this id, username and display name (stored as given: tests use it for
+/// hostile names too), no avatar or profile address.
+pub fn remote_actor(
+    ap_id: &str,
+    username: Option<&str>,
+    name: Option<&str>,
+) -> rounds::db::actors::NewRemoteActor {
+    let id = url::Url::parse(ap_id).unwrap();
+    rounds::db::actors::NewRemoteActor {
+        avatar_url: None,
+        profile_url: None,
+        instance: id.host_str().unwrap().to_string(),
+        kind: "Person".into(),
+        preferred_username: username.map(str::to_string),
+        display_name: name.map(str::to_string),
+        inbox: url::Url::parse(&format!("{ap_id}/inbox")).unwrap(),
+        shared_inbox: None,
+        public_key_id: format!("{ap_id}#main-key"),
+        public_key_pem: "unused".into(),
+        ap_id: id,
+    }
+}

@@ -391,24 +391,7 @@ pub fn zoe() -> NewRemoteActor {
     )
 }
 
-/// A remote actor with this id, username and display name (stored as given: tests use it for
-/// hostile names too), no avatar or profile address.
-pub fn remote_actor(ap_id: &str, username: Option<&str>, name: Option<&str>) -> NewRemoteActor {
-    let id = url::Url::parse(ap_id).unwrap();
-    NewRemoteActor {
-        avatar_url: None,
-        profile_url: None,
-        instance: id.host_str().unwrap().to_string(),
-        kind: "Person".into(),
-        preferred_username: username.map(str::to_string),
-        display_name: name.map(str::to_string),
-        inbox: url::Url::parse(&format!("{ap_id}/inbox")).unwrap(),
-        shared_inbox: None,
-        public_key_id: format!("{ap_id}#main-key"),
-        public_key_pem: "unused".into(),
-        ap_id: id,
-    }
-}
+pub use crate::common::remote_actor;
 
 /// A reply by the remote actor `zoe@mastodon.example` to `parent` in the thread `root`,
 /// addressed as `visibility` says, stored as the inbox would; its id.
