@@ -41,6 +41,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The database `conn` talks to, for SQL written with only a connection at hand.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
 /// A handle on the database: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {

@@ -13,7 +13,7 @@ pub(super) use super::post_rows::{post_from_row, POST_SELECT};
 use super::{
     now_millis,
     sql_lists::{placeholders, value_rows},
-    Db,
+    Backend, Db,
 };
 use crate::model::{Post, PostDetails, PostKind, Visibility};
 
@@ -406,7 +406,7 @@ impl Db {
             return Ok(Participation::AlreadyIn);
         }
         if let Some(capacity) = capacity {
-            if !conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            if Backend::of(conn) == Backend::Postgres {
                 // PostgreSQL runs transactions side by side: two Joins would both count the
                 // seats before either took one. The webinar's row, locked until commit, makes
                 // them count in turn (`NO KEY`: the participants' foreign keys still share it).

@@ -11,7 +11,7 @@ use super::Backend;
 /// of the statement's parameters, when it prepares the statement and again when sqlx binds it,
 /// which made a statement of a few thousand values cost more than writing its rows.
 pub(crate) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> String {
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let anonymous = Backend::of(conn) == Backend::Sqlite;
     let mut sql = String::with_capacity(rows * (width * 5 + 4));
     for row in 0..rows {
         if row > 0 {
