@@ -13,7 +13,7 @@ mod web_support;
 use common::{eventually, follow, peer::Peer, TestDb};
 use reqwest::{header, StatusCode};
 use rounds::{
-    db::Db,
+    db::{pages::ThreadView, Db},
     model::{Role, Visibility},
     service::{
         actors::add_member,
@@ -260,6 +260,15 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
         Visibility::Public,
     )
     .await;
+    // Deleted by its author: a tombstone in both views, counted in neither.
+    let deleted = store_remote_reply(
+        &site,
+        root,
+        root,
+        "<p>Deleted words.</p>",
+        Visibility::Public,
+    )
+    .await;
     let state = site.rounds.state();
     let mut conn = state.db.pool.acquire().await.unwrap();
     Db::hold_post(&mut conn, held, "first reply from zoe")
@@ -268,7 +277,27 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
     assert!(Db::set_post_removed(&mut conn, removed, true)
         .await
         .unwrap());
+    assert!(Db::tombstone_post(&mut conn, deleted).await.unwrap());
     drop(conn);
+    // A page that holds the whole thread counts its replies itself; a page cut by its limit
+    // asks the database: the same counts either way, and the public is not told how many it
+    // does not see.
+    let counts = state.db.reply_counts(root).await.unwrap();
+    assert_eq!((counts.public, counts.not_public), (3, 4));
+    for (view, not_public) in [(ThreadView::Staff, 4), (ThreadView::Public, 0)] {
+        for limit in [2_000, 2] {
+            let page = state
+                .db
+                .thread_page(root, view, 1, 50, limit)
+                .await
+                .unwrap();
+            assert_eq!(
+                (page.counts.public, page.counts.not_public),
+                (3, not_public),
+                "{view:?}, at most {limit} posts"
+            );
+        }
+    }
     let thread_url = site.url(&format!("/posts/{root}"));
 
     let (_, author) = logged_in_member(&site, "cy", Role::Author).await;
@@ -283,6 +312,7 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
             "not shown publicly",
             "Held words",
             "Removed words",
+            "Deleted words",
         ] {
             assert!(!page.html.contains(hidden), "{who} sees {hidden}");
         }
@@ -333,6 +363,7 @@ async fn moderators_see_replies_that_are_not_public(db: TestDb) {
         "{html}"
     );
     assert!(html.contains("3 replies"), "the count is of public replies");
+    assert!(!html.contains("Deleted words."), "deleted for everyone");
     assert_eq!(
         depth(&html, at(&html, &format!("id=\"post-{orphan}\""))),
         3,

@@ -1,7 +1,7 @@
 //! How a post is read: the columns every post query selects ([`POST_SELECT`]), and the record
 //! they make ([`PostRecord`]), turned into a [`Post`] in one place. A record comes either from a
-//! row, or, for pages of hundreds of posts, from one JSON array the database builds
-//! ([`post_objects`]): sqlx hands each row of a result over from the connection's thread and
+//! row, or, for pages of hundreds of posts on SQLite, from one JSON array the database builds
+//! ([`page_posts_query`]): sqlx hands each SQLite row over from the connection's thread and
 //! copies it column by column into an `AnyRow`, which cost a page of 500 replies more than
 //! SQLite's own work; one text value of JSON crosses once and is read straight into records.
 
@@ -198,41 +198,81 @@ impl PostRecord {
     }
 }
 
-/// `SELECT` of one text column `posts`: the JSON array of the posts whose ids `ids_sql`
-/// selects, each an array of [`POST_FIELDS`]' values in their order, which is
-/// [`PostRecord`]'s field order (serde reads a struct from an array by position; a test keeps
-/// the two in step). Arrays rather than objects: 33 names a post cost the database more to write
-/// than the values did. Unordered; `NULL` on PostgreSQL when there are none. Read it with
-/// [`posts_from_json`].
-pub(super) fn post_objects(backend: Backend, ids_sql: &str) -> String {
-    let values = POST_FIELDS
-        .iter()
-        .map(|(_, expr)| *expr)
-        .collect::<Vec<_>>()
-        .join(", ");
+/// Which posts a page reads: their ids, or their rows whole.
+pub(super) enum PagePosts<'a> {
+    /// A query of the ids (`SELECT id FROM …`).
+    Ids(&'a str),
+    /// A query of whole rows of `posts` (`SELECT * FROM posts p …`, with its own conditions
+    /// and limit): joined to their authors straight from that query, without looking each row
+    /// up again by its id.
+    Rows(&'a str),
+}
+
+/// The query of a page of posts, read with [`page_posts`]. On SQLite it `SELECT`s one text
+/// column `posts`, the JSON array of the posts, each an array of [`POST_FIELDS`]' values in
+/// their order, which is [`PostRecord`]'s field order (serde reads a struct from an array by
+/// position; a test keeps the two in step): sqlx hands each SQLite row over from the
+/// connection's thread and copies it into an `AnyRow`, which cost a page of 500 replies more
+/// than SQLite's own work. On PostgreSQL rows come over the socket as they are, and building
+/// the JSON was half of the server's time for the page (≈ 2.5 ms of 4 at 500 replies, against
+/// ≈ 1.2 ms of Rounds' CPU to read the rows): the page is plain rows of [`POST_SELECT`].
+pub(super) fn page_posts_query(backend: Backend, posts: PagePosts) -> String {
+    let from = match (posts, backend) {
+        (PagePosts::Ids(ids_sql), _) => format!("{POST_JOINS} WHERE p.id IN ({ids_sql})"),
+        (PagePosts::Rows(rows_sql), Backend::Sqlite) => {
+            let joins = POST_JOINS.strip_prefix("posts p ").unwrap_or(POST_JOINS);
+            format!("({rows_sql}) p {joins}")
+        }
+        // Each remote author looked up by its key: joined plainly, PostgreSQL hashed the whole
+        // `remote_actors` table for the page (10,000 rows at a million replies: 4 ms more a
+        // page, growing with the database); a `LATERAL` subquery with a `LIMIT` is not
+        // flattened, so it stays a lookup per post.
+        (PagePosts::Rows(rows_sql), Backend::Postgres) => format!(
+            "({rows_sql}) p JOIN local_actors aud ON aud.id = p.audience_id \
+             LEFT JOIN local_actors la ON la.id = p.author_local_id \
+             LEFT JOIN LATERAL (SELECT * FROM remote_actors r \
+             WHERE r.id = p.author_remote_id LIMIT 1) ra ON true"
+        ),
+    };
     match backend {
-        Backend::Sqlite => format!(
-            "SELECT json_group_array(json_array({values})) AS posts FROM {POST_JOINS} \
-             WHERE p.id IN ({ids_sql})"
-        ),
-        Backend::Postgres => format!(
-            "SELECT json_agg(json_build_array({values}))::text AS posts FROM {POST_JOINS} \
-             WHERE p.id IN ({ids_sql})"
-        ),
+        Backend::Sqlite => {
+            let values = POST_FIELDS
+                .iter()
+                .map(|(_, expr)| *expr)
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("SELECT json_group_array(json_array({values})) AS posts FROM {from}")
+        }
+        Backend::Postgres => {
+            let columns = POST_SELECT
+                .split_once(" FROM ")
+                .map_or(POST_SELECT, |(columns, _)| columns);
+            format!("{columns} FROM {from}")
+        }
     }
 }
 
-/// The posts of [`post_objects`]' column, oldest first.
-pub(super) fn posts_from_json(json: Option<&str>) -> Result<Vec<Post>, sqlx::Error> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
+/// The posts of [`page_posts_query`]'s result, oldest first.
+pub(super) fn page_posts(backend: Backend, rows: &[AnyRow]) -> Result<Vec<Post>, sqlx::Error> {
+    let mut posts = match backend {
+        Backend::Sqlite => {
+            let Some(json) = rows
+                .first()
+                .map(|row| row.try_get::<Option<String>, _>("posts"))
+                .transpose()?
+                .flatten()
+            else {
+                return Ok(Vec::new());
+            };
+            let records: Vec<PostRecord> =
+                serde_json::from_str(&json).map_err(|_| decode_error("posts", "json"))?;
+            records
+                .into_iter()
+                .map(PostRecord::into_post)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Backend::Postgres => rows.iter().map(post_from_row).collect::<Result<_, _>>()?,
     };
-    let records: Vec<PostRecord> =
-        serde_json::from_str(json).map_err(|_| decode_error("posts", "json"))?;
-    let mut posts = records
-        .into_iter()
-        .map(PostRecord::into_post)
-        .collect::<Result<Vec<_>, _>>()?;
     posts.sort_by_key(|post| (post.published_at, post.id));
     Ok(posts)
 }

@@ -3,8 +3,10 @@
 //! logged-in member or how to reply for everyone else. Moderators and admins also see the
 //! replies that are not public, marked; nobody else ever does.
 //!
-//! A page costs in proportion to what it shows: the counts, the page's replies (one bounded
-//! query, `db::pages::thread_page`) and the likes, boosts and edits of all of them (one query).
+//! A page costs in proportion to what it shows: the page's replies and the thread's counts
+//! (`db::pages::thread_page`: the top-level replies, then one bounded query, and the counts
+//! taken from the page when it holds the whole thread) and the likes, boosts and edits of all
+//! of them (one query).
 
 use super::{
     account::Viewer,
@@ -67,7 +69,6 @@ pub async fn thread_body(
     number: i64,
 ) -> Result<String> {
     let view = view_of(viewer);
-    let counts = data.db.reply_counts(post.id).await?;
     let page = data
         .db
         .thread_page(post.id, view, number, TOP_LEVEL_PER_PAGE, PAGE_POST_LIMIT)
@@ -83,6 +84,7 @@ pub async fn thread_body(
     let labels = Labels::of(data, std::iter::once(post).chain(&page.posts)).await?;
     let locked = !takes_replies(Some(post));
     let own = stats.get(&post.id).copied().unwrap_or_default();
+    let counts = page.counts;
     let heading = match counts.public {
         0 => "No replies yet".to_string(),
         1 => "1 reply".to_string(),
