@@ -20,6 +20,7 @@ use crate::{
     service::moderation::{
         instances::InstancePolicies, rate_limits::InboundLimits, rules::ModerationRules,
     },
+    service::recent_posts::RecentPosts,
 };
 
 /// Everything a handler, the inbox and the workers share. Cheap to clone.
@@ -54,6 +55,8 @@ pub struct AppState {
     pub(crate) relaying_groups: Arc<SmallCache<i64, Option<Relayer>>>,
     /// Local actors' documents, serialized (see `federation::actor_documents`).
     pub actor_documents: Arc<ActorDocuments>,
+    /// The posts replies recently arrived under (see `service::recent_posts`).
+    pub recent_posts: Arc<RecentPosts>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             remote_actors: Arc::new(RemoteActorCache::default()),
             relaying_groups: Arc::new(SmallCache::new(1_024, None)),
             actor_documents: Arc::new(ActorDocuments::default()),
+            recent_posts: Arc::new(RecentPosts::default()),
         })
     }
 

@@ -13,6 +13,7 @@ use common::{eventually, follow, member_token, peer::Peer, TestDb, TestInstance}
 use reqwest::{Method, StatusCode};
 use rounds::{db::Db, model::Role};
 use serde_json::{json, Value};
+use sqlx::Row;
 
 /// A client of the API with one member's token (or none). Paths starting with `/api` are used
 /// as they are; others are under `/api/v1/moderation`.
@@ -486,6 +487,73 @@ async fn removal_and_locks_reach_other_servers(db: TestDb) {
     assert_eq!(status, 202);
 }
 
+/// A reply's conversation is checked as the reply is written, not only as a moment-old copy
+/// (`service::recent_posts`) says: a lock, or the deletion of the first post, made by another
+/// process (here straight in the database, as another `rounds` would) holds at once.
+async fn locks_and_deletions_made_elsewhere_hold_at_once(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    let (thread, thread_number) = thread(&rounds).await;
+    let pool = rounds.state().db.pool.clone();
+    let set_locked = |locked: Option<i64>| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("UPDATE posts SET locked_at = $1 WHERE id = $2")
+                .bind(locked)
+                .bind(thread_number)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    let (first, status) = reply(&rounds, &peer, "alice", &thread, "<p>First</p>").await;
+    assert_eq!(status, 202);
+    assert!(stored(&rounds, &first["id"]).await.is_some());
+    let first_id = first["id"].as_str().unwrap().to_string();
+
+    // Locked a moment after the thread and the first reply were read.
+    set_locked(Some(1_790_000_000_000)).await;
+    for parent in [&thread, &first_id] {
+        let (late, status) = reply(&rounds, &peer, "bob", parent, "<p>Late</p>").await;
+        assert_eq!(status, 403, "answering {parent}");
+        assert!(stored(&rounds, &late["id"]).await.is_none());
+    }
+    // Read locked, then unlocked elsewhere: taken at once, not refused by the copy.
+    tokio::time::sleep(rounds::service::recent_posts::KEEP).await;
+    let (late, status) = reply(&rounds, &peer, "bob", &thread, "<p>Late</p>").await;
+    assert_eq!(status, 403);
+    assert!(stored(&rounds, &late["id"]).await.is_none());
+    set_locked(None).await;
+    let (calm, status) = reply(&rounds, &peer, "bob", &thread, "<p>Calm</p>").await;
+    assert_eq!(status, 202);
+    assert!(stored(&rounds, &calm["id"]).await.is_some());
+
+    // The first post deleted elsewhere: the reply is dropped, and nothing of it kept.
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(Db::tombstone_post(&mut conn, thread_number).await.unwrap());
+    drop(conn);
+    let received = |id: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("SELECT COUNT(*) AS n FROM received_activities WHERE ap_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    let note = peer.note("carol", Some(&first_id), "<p>Gone?</p>", None);
+    let create = peer.create(&note);
+    let status = send(&rounds, &peer, "carol", &create).await;
+    assert_eq!(status, 202, "accepted and dropped");
+    assert!(stored(&rounds, &note["id"]).await.is_none());
+    assert_eq!(
+        received(create["id"].as_str().unwrap().to_string()).await,
+        0
+    );
+}
+
 async fn bans_and_instance_policies_refuse_activities(db: TestDb) {
     let rounds = TestInstance::spawn(db).await;
     let peer = Peer::spawn().await;
@@ -774,6 +842,7 @@ both_databases!(
     only_moderators_and_admins_moderate,
     held_replies_wait_for_a_moderator,
     removal_and_locks_reach_other_servers,
+    locks_and_deletions_made_elsewhere_hold_at_once,
     bans_and_instance_policies_refuse_activities,
     reports_and_labels,
     a_forums_log_is_published_through_the_api,

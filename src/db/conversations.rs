@@ -2,9 +2,11 @@
 //! removal of everything an actor wrote, and each forum's setting for new threads from
 //! elsewhere.
 
+use std::collections::HashMap;
+
 use sqlx::{AnyConnection, Row};
 
-use super::{now_millis, posts::POST_SELECT, Db};
+use super::{now_millis, posts::POST_SELECT, sql_lists::placeholders, Db};
 use crate::model::Post;
 
 /// What a reaction is.
@@ -39,6 +41,32 @@ impl Db {
         let sql = format!("{POST_SELECT} WHERE p.ap_id = $1");
         let row = sqlx::query(&sql).bind(ap_id).fetch_optional(conn).await?;
         row.as_ref().map(super::posts::post_from_row).transpose()
+    }
+
+    /// Whether each of these conversations (by first post) is locked; those whose first post
+    /// is deleted, or not there, are absent.
+    pub async fn live_conversations_locked(
+        conn: &mut AnyConnection,
+        roots: &[i64],
+    ) -> Result<HashMap<i64, bool>, sqlx::Error> {
+        if roots.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, locked_at FROM posts WHERE id IN ({}) AND deleted_at IS NULL",
+            placeholders(1, roots.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for root in roots {
+            query = query.bind(*root);
+        }
+        let rows = query.fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| {
+                let locked_at: Option<i64> = row.try_get("locked_at")?;
+                Ok((row.try_get("id")?, locked_at.is_some()))
+            })
+            .collect()
     }
 
     /// Remembers the id of the `Create` that brought a remote post.

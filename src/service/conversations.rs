@@ -32,13 +32,14 @@ use crate::{
         objects::{
             local_actor::ApubLocalActor,
             note::NoteJson,
-            post::{local_post_id, object_json, post_url},
+            post::{object_json, post_url},
             remote_actor::ApubRemoteActor,
         },
     },
     model::{
         actor::instance_of, ActorKind, Author, LocalActor, Post, PostDetails, PostKind, Visibility,
     },
+    service::recent_posts,
     state::AppState,
 };
 
@@ -86,6 +87,10 @@ const OPEN_BY_DEFAULT: &str = "community";
 
 pub(super) fn already_processed() -> Error {
     Error::Conflict("activity already processed".into())
+}
+
+pub(super) fn conversation_locked() -> Error {
+    Error::Forbidden("this conversation is locked".into())
 }
 
 /// Records an inbound activity's id; 409 if it was acted on before.
@@ -147,7 +152,7 @@ pub async fn receive_note(
     let owner_id = match &placement {
         Placement::Reply { anchor, root, .. } => {
             if root.locked_at.is_some() {
-                return Err(Error::Forbidden("this conversation is locked".into()));
+                return Err(conversation_locked());
             }
             anchor.audience_id
         }
@@ -186,6 +191,10 @@ pub async fn receive_note(
                     Ok(())
                 }
                 Written::Known => Ok(()),
+                Written::Dropped => {
+                    tracing::info!(actor = %actor, "dropped a reply: its conversation is gone");
+                    Ok(())
+                }
             };
         }
     }
@@ -306,11 +315,21 @@ async fn place(data: &Data<AppState>, note: &NoteJson) -> Result<Option<Placemen
         if !seen.insert(next.clone()) {
             return Ok(None); // a loop in inReplyTo
         }
-        if let Some(anchor) = known_post(data, &next).await? {
-            let root = match anchor.root_id {
+        // What a reply answers directly may come from `recent_posts`: only the bulk write
+        // takes such a reply, and it checks the lock and the first post again as it writes.
+        let recent = ancestors.is_empty();
+        if let Some(anchor) = recent_posts::known_post(data, &next, recent).await? {
+            let mut root = match anchor.root_id {
+                Some(root_id) if recent => recent_posts::post_by_id(data, root_id).await?,
                 Some(root_id) => data.db.post_by_id(root_id).await?,
                 None => Some(anchor.clone()),
             };
+            if let Some(locked) = root
+                .as_ref()
+                .filter(|root| recent && root.locked_at.is_some())
+            {
+                root = data.db.post_by_id(locked.id).await?; // refused only if it still is
+            }
             // A conversation whose first post is gone takes no more replies.
             let Some(root) = root.filter(|root| !root.is_deleted()) else {
                 return Ok(None);
@@ -336,18 +355,6 @@ async fn place(data: &Data<AppState>, note: &NoteJson) -> Result<Option<Placemen
         next = grandparent;
     }
     Ok(None)
-}
-
-/// A post here that `id` names: a local post, or a remote one already stored.
-async fn known_post(data: &AppState, id: &Url) -> Result<Option<Post>> {
-    if let Some(number) = local_post_id(data, id) {
-        return Ok(data
-            .db
-            .post_by_id(number)
-            .await?
-            .filter(|post| post.ap_id.is_none()));
-    }
-    Ok(Db::post_by_ap_id(&mut *data.db.pool.acquire().await?, id.as_str()).await?)
 }
 
 /// Fetches a missing ancestor and its author; `None` when it cannot be had or checked.

@@ -12,6 +12,7 @@ pub mod post_rules;
 pub mod profiles;
 pub mod publishing;
 pub mod reactions;
+pub mod recent_posts;
 mod reply_writes;
 pub mod secrets;
 pub mod sessions;

@@ -15,7 +15,9 @@ use futures::future::BoxFuture;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::conversations::{already_processed, create_of, is_relayed, Relayer};
+use super::conversations::{
+    already_processed, conversation_locked, create_of, is_relayed, Relayer,
+};
 use crate::{
     db::{
         now_millis,
@@ -54,6 +56,8 @@ pub(crate) enum Written {
     Stored { id: i64, deliveries: Option<usize> },
     /// The same post was stored before (by another route): only the activity id is recorded.
     Known,
+    /// Nothing written: the conversation's first post is gone.
+    Dropped,
 }
 
 impl NewReply {
@@ -184,11 +188,30 @@ async fn write_replies(
 ) -> BatchAnswers<Written, Error> {
     let mut answers: Vec<Option<Result<Written>>> = items.iter().map(|_| None).collect();
 
+    // The conversations as they are now, before anything is written: what `receive_note` read
+    // of their first posts may be a moment old (`recent_posts`).
+    let mut roots: Vec<i64> = items.iter().filter_map(|item| item.post.root_id).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let locked = Db::live_conversations_locked(conn, &roots).await?;
+    let mut open = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        match item.post.root_id.and_then(|root| locked.get(&root)) {
+            None => answers[n] = Some(Ok(Written::Dropped)),
+            Some(true) => answers[n] = Some(Err(conversation_locked())),
+            Some(false) => open.push(n),
+        }
+    }
+
     // The activity ids: a replay changes nothing (the first of two in one batch wins).
-    let ids: Vec<&str> = items.iter().map(|item| item.activity_id.as_str()).collect();
+    let ids: Vec<&str> = open
+        .iter()
+        .map(|&n| items[n].activity_id.as_str())
+        .collect();
     let mut new_ids = Db::record_received_activities(conn, &ids).await?;
     let mut fresh = Vec::with_capacity(items.len());
-    for (n, item) in items.iter().enumerate() {
+    for n in open {
+        let item = items[n];
         if new_ids.remove(item.activity_id.as_str()) {
             fresh.push(n);
         } else {
