@@ -217,22 +217,22 @@ pub(super) enum PagePosts<'a> {
 /// the JSON was half of the server's time for the page (≈ 2.5 ms of 4 at 500 replies, against
 /// ≈ 1.2 ms of Rounds' CPU to read the rows): the page is plain rows of [`POST_SELECT`].
 pub(super) fn page_posts_query(backend: Backend, posts: PagePosts) -> String {
-    let from = match (posts, backend) {
-        (PagePosts::Ids(ids_sql), _) => format!("{POST_JOINS} WHERE p.id IN ({ids_sql})"),
-        (PagePosts::Rows(rows_sql), Backend::Sqlite) => {
-            let joins = POST_JOINS.strip_prefix("posts p ").unwrap_or(POST_JOINS);
-            format!("({rows_sql}) p {joins}")
-        }
-        // Each remote author looked up by its key: joined plainly, PostgreSQL hashed the whole
-        // `remote_actors` table for the page (10,000 rows at a million replies: 4 ms more a
-        // page, growing with the database); a `LATERAL` subquery with a `LIMIT` is not
-        // flattened, so it stays a lookup per post.
-        (PagePosts::Rows(rows_sql), Backend::Postgres) => format!(
-            "({rows_sql}) p JOIN local_actors aud ON aud.id = p.audience_id \
+    // On PostgreSQL each remote author is looked up by its key: joined plainly, PostgreSQL
+    // hashed the whole `remote_actors` table for a page (10,000 rows at a million replies: 4 ms
+    // more a page, growing with the database); a `LATERAL` subquery with a `LIMIT` is not
+    // flattened, so it stays a lookup per post.
+    let joins = match backend {
+        Backend::Sqlite => POST_JOINS.strip_prefix("posts p ").unwrap_or(POST_JOINS),
+        Backend::Postgres => {
+            "JOIN local_actors aud ON aud.id = p.audience_id \
              LEFT JOIN local_actors la ON la.id = p.author_local_id \
              LEFT JOIN LATERAL (SELECT * FROM remote_actors r \
              WHERE r.id = p.author_remote_id LIMIT 1) ra ON true"
-        ),
+        }
+    };
+    let from = match posts {
+        PagePosts::Ids(ids_sql) => format!("posts p {joins} WHERE p.id IN ({ids_sql})"),
+        PagePosts::Rows(rows_sql) => format!("({rows_sql}) p {joins}"),
     };
     match backend {
         Backend::Sqlite => {
