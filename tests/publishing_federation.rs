@@ -13,6 +13,7 @@ use common::{eventually, follow, get_activity_json, peer::Peer, signing, TestDb,
 use reqwest::StatusCode;
 use rounds::model::Role;
 use serde_json::{json, Value};
+use sqlx::Row;
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -215,6 +216,19 @@ async fn a_thread_reaches_the_forums_followers_and_is_edited_and_deleted(db: Tes
     )
     .await;
     assert_eq!(status, 200);
+    // The version it replaced is kept (a page says "edited"), until the post is deleted.
+    let edits = || async {
+        let pool = rounds.state().db.pool.clone();
+        sqlx::query("SELECT title FROM post_edits WHERE post_id = $1")
+            .bind(number(&json!(id)).parse::<i64>().unwrap())
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<Option<String>, _>("title"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(edits().await, [Some("Pacing after long COVID".to_string())]);
     // Once to the shared inbox (the forum's follower alice), once to the mentioned dave.
     wait_for(&peer, |p| arrived_about(p, "Update", &id).len() == 2).await;
     let update = &arrived_about(&peer, "Update", &id)[0];
@@ -297,6 +311,10 @@ async fn a_thread_reaches_the_forums_followers_and_is_edited_and_deleted(db: Tes
     )
     .await;
     assert_eq!(status, 404, "a deleted post cannot be edited");
+    assert!(
+        edits().await.is_empty(),
+        "earlier versions go with the post"
+    );
     assert!(peer.refused().is_empty(), "{:?}", peer.refused());
 }
 

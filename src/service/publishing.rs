@@ -223,6 +223,13 @@ pub async fn edit(
     recipients.extend(remote_mentions(data, &details).await?);
 
     let mut tx = data.db.begin().await?;
+    // The version it replaces is kept, as a remote post's is (shown as "edited", erased with
+    // the post when it is deleted).
+    let before = Db::post_by_id_in(&mut tx, post.id)
+        .await?
+        .filter(|before| !before.is_deleted())
+        .ok_or(Error::NotFound)?;
+    Db::record_edit(&mut tx, &before).await?;
     if !Db::update_post_content(&mut tx, post.id, &content(&checked, &html, &details)).await? {
         return Err(Error::NotFound);
     }
