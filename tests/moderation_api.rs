@@ -487,6 +487,65 @@ async fn removal_and_locks_reach_other_servers(db: TestDb) {
     assert_eq!(status, 202);
 }
 
+/// A ban that removes what the actor wrote: every post of theirs, the one still held for review
+/// too (it sends nothing), in the ban's own transaction; nobody else's.
+async fn a_ban_removes_everything_the_actor_wrote(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let peer = Peer::spawn().await;
+    let mo = client(&rounds, "mo", Role::Moderator).await;
+    let (thread, _) = thread(&rounds).await;
+    let mut alices = Vec::new();
+    for text in ["<p>Buy now</p>", "<p>Buy again</p>"] {
+        let (note, status) = reply(&rounds, &peer, "alice", &thread, text).await;
+        assert_eq!(status, 202);
+        alices.push(note);
+    }
+    let (bobs, status) = reply(&rounds, &peer, "bob", &thread, "<p>Not me</p>").await;
+    assert_eq!(status, 202);
+    let policy = json!({"policy": "hold_remote", "reason": "spam wave"});
+    assert_eq!(mo.put("/policies/community", policy).await.0, 200);
+    let (held, status) = reply(&rounds, &peer, "alice", &thread, "<p>Buy later</p>").await;
+    assert_eq!(status, 202);
+    assert!(stored(&rounds, &held["id"])
+        .await
+        .unwrap()
+        .held_reason
+        .is_some());
+
+    let ban = json!({"actor": peer.actor_id("alice"), "reason": "spam", "remove_content": true});
+    let (status, answer) = mo.post("/bans", ban).await;
+    assert_eq!(status, 201, "{answer}");
+    for note in alices.iter().chain([&held]) {
+        let post = stored(&rounds, &note["id"]).await.unwrap();
+        assert!(post.removed_at.is_some(), "{}", note["id"]);
+        assert!(!in_context(&thread, &note["id"]).await);
+    }
+    assert!(stored(&rounds, &bobs["id"])
+        .await
+        .unwrap()
+        .removed_at
+        .is_none());
+    assert!(in_context(&thread, &bobs["id"]).await);
+    let log = mo.get("/log").await;
+    assert_eq!(
+        each(&log["entries"], "action"),
+        [
+            "remove",
+            "remove",
+            "remove",
+            "ban from the server",
+            "reply policy hold_remote"
+        ],
+        "{log}"
+    );
+    // The held reply (removed last) sent nothing; the others a Delete through the Group.
+    let sent: Vec<bool> = log["entries"].as_array().unwrap()[..3]
+        .iter()
+        .map(|entry| entry["activity_id"].is_string())
+        .collect();
+    assert_eq!(sent, [false, true, true]);
+}
+
 /// A reply's conversation is checked as the reply is written, not only as a moment-old copy
 /// (`service::recent_posts`) says: a lock, or the deletion of the first post, made by another
 /// process (here straight in the database, as another `rounds` would) holds at once.
@@ -842,6 +901,7 @@ both_databases!(
     only_moderators_and_admins_moderate,
     held_replies_wait_for_a_moderator,
     removal_and_locks_reach_other_servers,
+    a_ban_removes_everything_the_actor_wrote,
     locks_and_deletions_made_elsewhere_hold_at_once,
     bans_and_instance_policies_refuse_activities,
     reports_and_labels,

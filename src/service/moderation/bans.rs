@@ -138,6 +138,14 @@ pub async fn ban(
         ));
     }
     let forum_id = forum.as_ref().map(|forum| forum.id);
+    // The ban and the removal of what the actor wrote commit together: never banned with half
+    // of it still shown.
+    let removals = match request.remove_content {
+        true => {
+            removal::prepare_removal_of_everything_by(data, moderator, &actor, forum_id).await?
+        }
+        false => Vec::new(),
+    };
     let mut tx = data.db.begin().await?;
     let id = Db::insert_ban(
         &mut tx,
@@ -162,11 +170,12 @@ pub async fn ban(
         None,
     )
     .await?;
+    removal::remove_everything_in(&mut tx, data, moderator, &removals, request.reason.trim())
+        .await?;
     tx.commit().await?;
     data.moderation_rules.invalidate();
-    if request.remove_content {
-        removal::remove_everything_by(data, moderator, &actor, forum_id, request.reason.trim())
-            .await?;
+    if !removals.is_empty() {
+        data.ring_delivery_bell();
     }
     Ok(id)
 }

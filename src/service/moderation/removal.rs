@@ -119,32 +119,82 @@ pub async fn remove(
     post_id: i64,
     reason: &str,
 ) -> Result<Url> {
-    let (post, owner) = post_and_owner(data, post_id).await?;
-    if post.removed_at.is_some() {
+    let removal = prepare_removal(data, moderator, post_id).await?;
+    if removal.post.removed_at.is_some() {
         return Err(Error::Conflict("already removed".into()));
     }
-    if post.held_reason.is_some() {
+    if removal.delete.is_none() {
         // Nobody else has it yet: rejecting it erases it, and sends nothing.
         return Err(Error::Conflict("held for review: reject it instead".into()));
     }
-    let (delete, signer, recipients) = deletion(data, moderator, &post, &owner).await?;
     let mut tx = data.db.begin().await?;
-    if !Db::set_post_removed(&mut tx, post.id, true).await? {
-        return Err(Error::NotFound);
-    }
-    let followed = send_and_relay(&mut tx, data, &owner, &signer, &delete, &recipients).await?;
-    audit::record(
-        &mut tx,
-        moderator,
-        "remove",
-        &post_target(data, &post),
-        Some(owner.id),
-        reason,
-        Some(followed.as_str()),
-    )
-    .await?;
+    let followed = apply_removal(&mut tx, data, moderator, &removal, reason).await?;
     tx.commit().await?;
     data.ring_delivery_bell();
+    followed.ok_or_else(|| Error::Internal("a removal sent nothing".into()))
+}
+
+/// A post's removal, read and built before its transaction (code holding a transaction never
+/// waits for a second connection).
+pub(crate) struct Removal {
+    post: Post,
+    owner: LocalActor,
+    /// The `Delete`, its signer and its direct recipients; `None` for a post held for review,
+    /// which nobody else has.
+    delete: Option<(Outgoing, LocalActor, Vec<Recipient>)>,
+}
+
+async fn prepare_removal(
+    data: &Data<AppState>,
+    moderator: &Moderator,
+    post_id: i64,
+) -> Result<Removal> {
+    let (post, owner) = post_and_owner(data, post_id).await?;
+    let delete = match post.held_reason {
+        Some(_) => None,
+        None => Some(deletion(data, moderator, &post, &owner).await?),
+    };
+    Ok(Removal {
+        post,
+        owner,
+        delete,
+    })
+}
+
+/// Marks the post removed, queues its `Delete` (unless it was held) and records the decision,
+/// in `tx`; the id to follow in the delivery records, if anything was sent. `NotFound` if it
+/// was deleted meanwhile.
+async fn apply_removal(
+    tx: &mut Tx,
+    data: &Data<AppState>,
+    moderator: &Moderator,
+    removal: &Removal,
+    reason: &str,
+) -> Result<Option<Url>> {
+    let Removal {
+        post,
+        owner,
+        delete,
+    } = removal;
+    if !Db::set_post_removed(tx, post.id, true).await? {
+        return Err(Error::NotFound);
+    }
+    let followed = match delete {
+        Some((delete, signer, recipients)) => {
+            Some(send_and_relay(tx, data, owner, signer, delete, recipients).await?)
+        }
+        None => None,
+    };
+    audit::record(
+        tx,
+        moderator,
+        "remove",
+        &post_target(data, post),
+        Some(owner.id),
+        reason,
+        followed.as_ref().map(Url::as_str),
+    )
+    .await?;
     Ok(followed)
 }
 
@@ -253,14 +303,14 @@ pub async fn lock(
     Ok(())
 }
 
-/// Removes everything `actor` wrote (in one forum, or everywhere); how many posts.
-pub async fn remove_everything_by(
+/// The removal of everything `actor` wrote (in one forum, or everywhere), read and built
+/// before the transaction that applies it ([`remove_everything_in`]).
+pub(crate) async fn prepare_removal_of_everything_by(
     data: &Data<AppState>,
     moderator: &Moderator,
     actor: &Url,
     forum_id: Option<i64>,
-    reason: &str,
-) -> Result<usize> {
+) -> Result<Vec<Removal>> {
     let remote = data
         .db
         .remote_actor_by_ap_id(actor)
@@ -276,11 +326,32 @@ pub async fn remove_everything_by(
             None => None,
         };
     if remote.is_none() && local.is_none() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let posts = data.db.live_posts_by_actor(remote, local, forum_id).await?;
-    for post_id in &posts {
-        remove(data, moderator, *post_id, reason).await?;
+    let mut removals = Vec::new();
+    for post_id in data.db.live_posts_by_actor(remote, local, forum_id).await? {
+        removals.push(prepare_removal(data, moderator, post_id).await?);
     }
-    Ok(posts.len())
+    Ok(removals)
+}
+
+/// Applies [`prepare_removal_of_everything_by`]'s removals in `tx` (posts held for review are
+/// marked removed too, and send nothing); how many posts were removed. A post deleted
+/// meanwhile is passed over.
+pub(crate) async fn remove_everything_in(
+    tx: &mut Tx,
+    data: &Data<AppState>,
+    moderator: &Moderator,
+    removals: &[Removal],
+    reason: &str,
+) -> Result<usize> {
+    let mut removed = 0;
+    for removal in removals {
+        match apply_removal(tx, data, moderator, removal, reason).await {
+            Ok(_) => removed += 1,
+            Err(Error::NotFound) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(removed)
 }
