@@ -544,6 +544,19 @@ async fn a_ban_removes_everything_the_actor_wrote(db: TestDb) {
         .map(|entry| entry["activity_id"].is_string())
         .collect();
     assert_eq!(sent, [false, true, true]);
+    // The held one awaits no review any more: not in the queue, and cannot be approved.
+    assert_eq!(mo.get("/queue").await["posts"], json!([]));
+    let held_number = stored(&rounds, &held["id"]).await.unwrap().id;
+    let approve = format!("/queue/{held_number}/approve");
+    assert_eq!(mo.post(&approve, json!({})).await.0, 404);
+    // Restored, it is held again (and nothing was sent for it).
+    let restore = format!("/posts/{held_number}/restore");
+    assert_eq!(mo.post(&restore, json!({"reason": "mistake"})).await.0, 200);
+    let queue = mo.get("/queue").await;
+    assert_eq!(queue["posts"][0]["ap_id"], held["id"], "{queue}");
+    let log = mo.get("/log").await;
+    assert_eq!(log["entries"][0]["action"], "restore");
+    assert!(log["entries"][0]["activity_id"].is_null(), "{log}");
 }
 
 /// A reply's conversation is checked as the reply is written, not only as a moment-old copy

@@ -42,11 +42,11 @@ impl Db {
         Ok(())
     }
 
-    /// Releases a held post; `false` if it was not held.
+    /// Releases a held post; `false` if it was not held (or was removed by a moderator since).
     pub async fn release_post(conn: &mut AnyConnection, post_id: i64) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "UPDATE posts SET held_reason = NULL WHERE id = $1 AND held_reason IS NOT NULL \
-             AND deleted_at IS NULL",
+             AND deleted_at IS NULL AND removed_at IS NULL",
         )
         .bind(post_id)
         .execute(conn)
@@ -54,7 +54,8 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Held posts, oldest first (optionally of one conversation owner).
+    /// Held posts awaiting review (not removed by a moderator), oldest first (optionally of one
+    /// conversation owner).
     pub async fn held_posts(
         &self,
         audience_id: Option<i64>,
@@ -62,7 +63,7 @@ impl Db {
     ) -> Result<Vec<Post>, sqlx::Error> {
         let sql = format!(
             "{POST_SELECT} WHERE p.held_reason IS NOT NULL AND p.deleted_at IS NULL \
-             AND ($1 = 0 OR p.audience_id = $1) ORDER BY p.id LIMIT $2"
+             AND p.removed_at IS NULL AND ($1 = 0 OR p.audience_id = $1) ORDER BY p.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(audience_id.unwrap_or(0))

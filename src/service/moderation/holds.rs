@@ -156,7 +156,10 @@ async fn held(state: &AppState, post_id: i64) -> Result<Post> {
         .db
         .post_by_id(post_id)
         .await?
-        .filter(|post| post.held_reason.is_some() && !post.is_deleted())
+        .filter(|post| {
+            // A held reply removed by a moderator (a ban's removal) awaits no review.
+            post.held_reason.is_some() && !post.is_deleted() && post.removed_at.is_none()
+        })
         .ok_or(Error::NotFound)
 }
 

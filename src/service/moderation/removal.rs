@@ -219,7 +219,8 @@ pub async fn restore(
     if !Db::set_post_removed(&mut tx, post.id, false).await? {
         return Err(Error::Conflict("not removed".into()));
     }
-    let followed = if owner.kind == ActorKind::Group {
+    // A held post was never sent: restored, it is held again, and nothing is sent.
+    let followed = if owner.kind == ActorKind::Group && post.held_reason.is_none() {
         Some(send_and_relay(&mut tx, data, &owner, &moderator.0, &undo, &[]).await?)
     } else {
         None
