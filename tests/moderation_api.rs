@@ -557,6 +557,18 @@ async fn a_ban_removes_everything_the_actor_wrote(db: TestDb) {
     let log = mo.get("/log").await;
     assert_eq!(log["entries"][0]["action"], "restore");
     assert!(log["entries"][0]["activity_id"].is_null(), "{log}");
+
+    // A held reply removed by a ban can still be rejected, which erases its words.
+    let (carols, status) = reply(&rounds, &peer, "carol", &thread, "<p>Cheap pills</p>").await;
+    assert_eq!(status, 202);
+    let ban = json!({"actor": peer.actor_id("carol"), "reason": "spam", "remove_content": true});
+    assert_eq!(mo.post("/bans", ban).await.0, 201);
+    let carols_number = stored(&rounds, &carols["id"]).await.unwrap().id;
+    let reject = format!("/queue/{carols_number}/reject");
+    assert_eq!(mo.post(&reject, json!({"reason": "spam"})).await.0, 200);
+    let erased = stored(&rounds, &carols["id"]).await.unwrap();
+    assert!(erased.is_deleted());
+    assert_eq!(erased.content_html, "");
 }
 
 /// A reply's conversation is checked as the reply is written, not only as a moment-old copy

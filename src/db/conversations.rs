@@ -6,7 +6,12 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use super::{now_millis, posts::POST_SELECT, sql_lists::placeholders, Db};
+use super::{
+    now_millis,
+    posts::POST_SELECT,
+    sql_lists::{json_list, json_values},
+    Backend, Db,
+};
 use crate::model::Post;
 
 /// What a reaction is.
@@ -54,13 +59,12 @@ impl Db {
         }
         let sql = format!(
             "SELECT id, locked_at FROM posts WHERE id IN ({}) AND deleted_at IS NULL",
-            placeholders(1, roots.len())
+            json_values(Backend::of(conn), 1, false)
         );
-        let mut query = sqlx::query(&sql);
-        for root in roots {
-            query = query.bind(*root);
-        }
-        let rows = query.fetch_all(conn).await?;
+        let rows = sqlx::query(&sql)
+            .bind(json_list(roots)?)
+            .fetch_all(conn)
+            .await?;
         rows.iter()
             .map(|row| {
                 let locked_at: Option<i64> = row.try_get("locked_at")?;

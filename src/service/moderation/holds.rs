@@ -156,10 +156,7 @@ async fn held(state: &AppState, post_id: i64) -> Result<Post> {
         .db
         .post_by_id(post_id)
         .await?
-        .filter(|post| {
-            // A held reply removed by a moderator (a ban's removal) awaits no review.
-            post.held_reason.is_some() && !post.is_deleted() && post.removed_at.is_none()
-        })
+        .filter(|post| post.held_reason.is_some() && !post.is_deleted())
         .ok_or(Error::NotFound)
 }
 
@@ -173,6 +170,8 @@ pub async fn approve(
 ) -> Result<()> {
     let post = held(data, post_id).await?;
     let mut tx = data.db.begin().await?;
+    // Not one removed by a moderator since (a ban's removal): that awaits no review, and
+    // approving it would relay a removed post. Rejecting it still erases it.
     if !Db::release_post(&mut tx, post.id).await? {
         return Err(Error::NotFound);
     }
