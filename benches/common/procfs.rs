@@ -46,3 +46,15 @@ pub fn mib_in(status: &str, field: &str) -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Bytes this process has caused to be written to storage so far (`write_bytes` of
+/// /proc/self/io: counted when a page of a file is dirtied, so SQLite's log, its checkpoints
+/// and its temporary files, but not sockets).
+pub fn storage_written() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("write_bytes:"))
+        .and_then(|bytes| bytes.trim().parse().ok())
+        .unwrap_or(0)
+}

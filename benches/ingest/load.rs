@@ -11,11 +11,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::body::Bytes;
 use rounds::delivery::signing::SigningKey;
 use url::Url;
 
-use super::{sign, sign_all, Signed};
+use super::{
+    common::http1::{Connection, Request},
+    sign, sign_all, Signed,
+};
 
 pub(crate) struct Driven {
     pub(crate) latencies: Vec<Duration>,
@@ -63,23 +65,34 @@ pub(crate) const GIVE_UP_AFTER: usize = 50;
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// POSTs every request to `url` from `concurrency` tasks, each on its own keep-alive
-/// connection, recording each request's latency (until the response body is read). Stops early
-/// after [`GIVE_UP_AFTER`] refusals (a timeout counts as one, with status 0).
+/// connection (`common::http1`: no client library, so that the load generator takes as little
+/// of the shared cores as it can), recording each request's latency (until the response body is
+/// read). A connection that fails is opened again and the request sent once more. Stops early
+/// after [`GIVE_UP_AFTER`] refusals (a timeout or a failed connection counts as one, with
+/// status 0).
 pub(crate) async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: usize) -> Driven {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .unwrap();
+    let url = Url::parse(url).expect("the inbox URL");
+    let addr = tokio::net::lookup_host((
+        url.host_str().unwrap_or("localhost"),
+        url.port_or_known_default().unwrap_or(80),
+    ))
+    .await
+    .ok()
+    .and_then(|mut addrs| addrs.find(|addr| addr.is_ipv4()))
+    .expect("the inbox's address");
+    let path = Arc::new(match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    });
     let next = Arc::new(AtomicUsize::new(0));
     let refusals = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, next, requests, url, refusals) = (
-                client.clone(),
+            let (next, requests, path, refusals) = (
                 next.clone(),
                 requests.clone(),
-                url.to_string(),
+                path.clone(),
                 refusals.clone(),
             );
             tokio::spawn(async move {
@@ -87,6 +100,7 @@ pub(crate) async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: us
                 let mut statuses = BTreeMap::new();
                 let mut first_refusal = None;
                 let mut refused = Vec::new();
+                let mut connection: Option<Connection> = None;
                 loop {
                     if refusals.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
                         break;
@@ -95,29 +109,43 @@ pub(crate) async fn drive(url: &str, requests: Arc<Vec<Signed>>, concurrency: us
                     let Some(request) = requests.get(index) else {
                         break;
                     };
+                    let request = Request::from_bytes(post_bytes(&path, request));
                     let sent = Instant::now();
-                    let exchange = async {
-                        let response = client
-                            .post(&url)
-                            .headers(request.headers.clone())
-                            .body(request.body.clone())
-                            .send()
-                            .await
-                            .unwrap();
-                        let status = response.status().as_u16();
-                        (status, response.bytes().await.unwrap_or_default())
-                    };
-                    // Status 0: no answer within REQUEST_TIMEOUT.
-                    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-                        .await
-                        .unwrap_or((0, Bytes::new()));
+                    let mut answer = None;
+                    let mut problem = String::new();
+                    for _attempt in 0..2 {
+                        let exchanged = tokio::time::timeout(REQUEST_TIMEOUT, async {
+                            if connection.is_none() {
+                                connection = Some(Connection::open(addr).await?);
+                            }
+                            match connection.as_mut() {
+                                Some(conn) => conn.fetch(&request).await,
+                                None => Err(std::io::Error::other("no connection")),
+                            }
+                        })
+                        .await;
+                        match exchanged {
+                            Ok(Ok(response)) => {
+                                answer = Some(response);
+                                break;
+                            }
+                            Ok(Err(err)) => problem = format!("connection failed: {err}"),
+                            Err(_) => {
+                                problem =
+                                    format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
+                            }
+                        }
+                        connection = None;
+                    }
                     latencies.push(sent.elapsed());
+                    // Status 0: no answer.
+                    let (status, body) = answer.map_or((0, Vec::new()), |r| (r.status, r.body));
                     *statuses.entry(status).or_insert(0) += 1;
                     if !(200..300).contains(&status) {
                         refused.push(index);
                         refusals.fetch_add(1, Ordering::Relaxed);
                         first_refusal.get_or_insert_with(|| match status {
-                            0 => format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+                            0 => problem,
                             _ => format!(
                                 "{status}: {}",
                                 String::from_utf8_lossy(&body[..body.len().min(300)])
@@ -176,6 +204,21 @@ pub(crate) async fn warm_up(
         pending = warmed.refused.iter().map(|&j| pending[j]).collect();
     }
     (first_refused, warmed)
+}
+
+/// A signed request as it goes on the wire: `POST path`, its headers, its body.
+fn post_bytes(path: &str, request: &Signed) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(request.body.len() + 1024);
+    bytes.extend_from_slice(format!("POST {path} HTTP/1.1\r\n").as_bytes());
+    for (name, value) in &request.headers {
+        bytes.extend_from_slice(name.as_str().as_bytes());
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(format!("content-length: {}\r\n\r\n", request.body.len()).as_bytes());
+    bytes.extend_from_slice(&request.body);
+    bytes
 }
 
 pub(crate) fn non_2xx(driven: &Driven) -> usize {

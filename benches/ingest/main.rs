@@ -3,7 +3,7 @@
 //! verified, threaded, stored and announced by the forum's Group to its one follower.
 //!
 //! Run: `cargo bench --bench ingest -- [--replies 20000] [--actors 1000] [--concurrency 64]
-//!       [--database postgres://...] [--no-worker] [--check] [--against fedify]
+//!       [--database postgres://...] [--no-worker] [--check] [--keep-database] [--against fedify]
 //!       [--fedify-args "--workers 2 --raw"]`
 //!
 //! One process holds everything, on the same cores: one Rounds instance (`rounds::app`, with its
@@ -77,6 +77,8 @@ struct Options {
     against: Option<peer::Peer>,
     /// More arguments for the Fedify server (`--fedify-args "--workers 2 --raw"`).
     fedify_args: Vec<String>,
+    /// Leave the database and print where it is (`--keep-database`), to look at its tables.
+    keep_database: bool,
 }
 
 fn options() -> Options {
@@ -89,6 +91,7 @@ fn options() -> Options {
         check: false,
         against: None,
         fedify_args: Vec::new(),
+        keep_database: false,
     };
     let mut args = Args::from_env();
     while let Some(name) = args.next_name() {
@@ -103,6 +106,7 @@ fn options() -> Options {
             }
             "--no-worker" => options.worker = false,
             "--check" => options.check = true,
+            "--keep-database" => options.keep_database = true,
             // `cargo bench` passes --bench; ignore what is not ours.
             _ => {}
         }
@@ -120,7 +124,7 @@ mod raw;
 
 use common::{
     args::Args,
-    procfs::{cpu_time, memory_mib},
+    procfs::{cpu_time, memory_mib, storage_written},
     runtime,
     scratch::{postgres_server, Scratch},
     words::{reply_words, REPLY_WORDS},
@@ -519,8 +523,10 @@ async fn run(options: &Options, rss_start: f64) {
     let delivered_before = delivered.load(Ordering::Relaxed);
     let anon_before = memory_mib("RssAnon");
     let cpu_before = cpu_time();
+    let written_before = storage_written();
     let driven = drive(&inbox_url, requests.clone(), options.concurrency).await;
     let cpu = cpu_time().saturating_sub(cpu_before);
+    let written = storage_written().saturating_sub(written_before);
     let delivered_during = delivered.load(Ordering::Relaxed) - delivered_before;
     let rss_after = memory_mib("VmRSS");
     let anon_after = memory_mib("RssAnon");
@@ -533,7 +539,7 @@ async fn run(options: &Options, rss_start: f64) {
     let rate = driven.rate();
     println!(
         "Rounds, {backend}, {} replies from {} actors, {} connections{}: {}{} | CPU of the whole \
-         process {:.0} µs/reply, cores {:.0}% busy",
+         process {:.0} µs/reply, cores {:.0}% busy, {:.1} KiB written to storage a reply",
         options.replies,
         options.actors,
         options.concurrency,
@@ -550,6 +556,7 @@ async fn run(options: &Options, rss_start: f64) {
         },
         cpu.as_secs_f64() * 1e6 / sent.max(1) as f64,
         cpu.as_secs_f64() / (driven.elapsed.as_secs_f64() * cores as f64) * 100.0,
+        written as f64 / 1024.0 / sent.max(1) as f64,
     );
     println!(
         "stored {stored}/{} replies in the thread ({}), Announces queued {announces}/{} ({}), \
@@ -645,7 +652,11 @@ async fn run(options: &Options, rss_start: f64) {
     drop(federation);
     drop(state);
     pool.close().await;
-    scratch.drop_database().await;
+    if options.keep_database {
+        println!("database kept: {}", scratch.keep());
+    } else {
+        scratch.drop_database().await;
+    }
     let expected = options.replies as i64;
     let ok = refused == 0 && stored == expected && announces == expected && delivered_all;
     if ok {

@@ -101,12 +101,17 @@ impl Db {
                             // wal_autocheckpoint: checkpoints are `checkpoints`' work; a
                             // connection runs one itself only past this much log.
                             // journal_size_limit: the log file shrinks back to 64 MiB after.
+                            // temp_store: temporary files in memory, above all the statement
+                            // journal of each savepoint the writer opens (a copy of every page
+                            // a batch changes, written to a file past 64 KiB: a third of what
+                            // a reply wrote to storage; see docs/performance.md, Ingest).
                             let pragmas = format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                                  PRAGMA mmap_size = 268435456; \
                                  PRAGMA wal_autocheckpoint = {}; \
-                                 PRAGMA journal_size_limit = 67108864;",
+                                 PRAGMA journal_size_limit = 67108864; \
+                                 PRAGMA temp_store = MEMORY;",
                                 checkpoints::AUTOCHECKPOINT_PAGES
                             );
                             conn.execute(pragmas.as_str()).await?;

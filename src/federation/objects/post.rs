@@ -17,8 +17,21 @@ use crate::{
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
-/// The JSON-LD context of our objects and the activities that carry them.
-pub fn object_context() -> Value {
+/// The JSON-LD context of our objects and the activities that carry them: Mobilizon's and
+/// schema.org's event terms only where an event is carried (`event`), so that a reply's
+/// `Announce`, sent to every follower and kept in the delivery queue until sent, is not a
+/// third longer for terms it does not use.
+pub fn object_context(event: bool) -> Value {
+    if !event {
+        return json!([
+            "https://www.w3.org/ns/activitystreams",
+            {
+                "Hashtag": "as:Hashtag",
+                "sensitive": "as:sensitive",
+                "toot": "http://joinmastodon.org/ns#"
+            }
+        ]);
+    }
     json!([
         "https://www.w3.org/ns/activitystreams",
         {
@@ -35,6 +48,12 @@ pub fn object_context() -> Value {
             "timezone": { "@id": "mz:timezone", "@type": "sc:Text" }
         }
     ])
+}
+
+/// Whether an activity's `object` is an event, or an activity that carries one (an
+/// `Announce` of a `Create`).
+pub fn carries_event(object: &Value) -> bool {
+    object["type"] == "Event" || object["object"]["type"] == "Event"
 }
 
 /// Where a post lives: its id, its conversation and the actors it involves.
@@ -283,7 +302,7 @@ pub fn event_summary(post: &Post) -> String {
 pub fn object_document(object: &ObjectJson) -> Value {
     let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
-        map.insert("@context".into(), object_context());
+        map.insert("@context".into(), object_context(object.event.is_some()));
     }
     value
 }
