@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use super::{
     now_millis,
     posts::POST_SELECT,
-    sql_lists::{json_list, json_values},
+    sql_lists::{in_json_list, json_list},
     Backend, Db,
 };
 use crate::model::Post;
@@ -58,8 +58,8 @@ impl Db {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT id, locked_at FROM posts WHERE id IN ({}) AND deleted_at IS NULL",
-            json_values(Backend::of(conn), 1, false)
+            "SELECT id, locked_at FROM posts WHERE {} AND deleted_at IS NULL",
+            in_json_list(Backend::of(conn), "id", 1, false)
         );
         let rows = sqlx::query(&sql)
             .bind(json_list(roots)?)

@@ -172,8 +172,8 @@ impl Db {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT actor_ap_id, label FROM participant_labels WHERE actor_ap_id IN ({})",
-            super::sql_lists::json_values(self.backend, 1, true)
+            "SELECT actor_ap_id, label FROM participant_labels WHERE {}",
+            super::sql_lists::in_json_list(self.backend, "actor_ap_id", 1, true)
         );
         let ids = super::sql_lists::json_list(actor_ap_ids)?;
         let query = sqlx::query(&sql).bind(ids);

@@ -22,7 +22,7 @@ use sqlx::Row;
 use super::{
     post_rows::{page_posts, page_posts_query, PagePosts},
     posts::{as_public_tombstone, post_from_row, POST_SELECT},
-    sql_lists::{json_list, json_values, placeholders},
+    sql_lists::{in_json_list, json_list, placeholders},
     Backend, Db,
 };
 use crate::model::Post;
@@ -384,13 +384,13 @@ impl Db {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let list = json_values(self.backend, 1, false);
+        let listed = in_json_list(self.backend, "post_id", 1, false);
         let sql = format!(
-            "SELECT post_id, kind, COUNT(*) AS n FROM reactions WHERE post_id IN ({list}) \
+            "SELECT post_id, kind, COUNT(*) AS n FROM reactions WHERE {listed} \
              GROUP BY post_id, kind \
              UNION ALL \
              SELECT post_id, 'edit' AS kind, COUNT(*) AS n FROM post_edits \
-             WHERE post_id IN ({list}) GROUP BY post_id"
+             WHERE {listed} GROUP BY post_id"
         );
         let ids = json_list(ids)?;
         let query = sqlx::query(&sql).bind(ids);
