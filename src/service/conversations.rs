@@ -563,6 +563,7 @@ pub(super) fn create_of(
     if let Some(map) = create.object.as_object_mut() {
         map.remove("@context");
     }
+    create.context = crate::federation::objects::post::object_context(object.event.is_some());
     create.to = object.to.clone();
     create.cc = object.cc.clone();
     create
