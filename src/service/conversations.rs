@@ -557,13 +557,8 @@ pub(super) fn create_of(
         "Create",
         activity_id.clone(),
         object.attributed_to.clone(),
-        serde_json::Value::Null,
+        crate::federation::objects::post::object_body(object),
     );
-    create.object = crate::federation::objects::post::object_document(object);
-    if let Some(map) = create.object.as_object_mut() {
-        map.remove("@context");
-    }
-    create.context = crate::federation::objects::post::object_context(object.event.is_some());
     create.to = object.to.clone();
     create.cc = object.cc.clone();
     create

@@ -7,7 +7,7 @@
 use url::Url;
 
 use super::outgoing::{unique_id, Outgoing};
-use crate::federation::objects::post::{object_document, ObjectJson, PUBLIC};
+use crate::federation::objects::post::{object_body, ObjectJson, PUBLIC};
 
 fn addressed(mut announce: Outgoing, group: &Url) -> Outgoing {
     announce.to = vec![PUBLIC.to_string()];
@@ -39,11 +39,10 @@ pub fn announce_activity(group: &Url, activity: &Outgoing) -> Outgoing {
 pub fn announce_object(group: &Url, object: &ObjectJson) -> Outgoing {
     let id =
         Url::parse(&format!("{}/boost", object.id)).unwrap_or_else(|_| unique_id(group, "boosts"));
-    let mut body = object_document(object);
-    if let Some(map) = body.as_object_mut() {
-        map.remove("@context");
-    }
-    addressed(Outgoing::new("Announce", id, group.clone(), body), group)
+    addressed(
+        Outgoing::new("Announce", id, group.clone(), object_body(object)),
+        group,
+    )
 }
 
 impl Outgoing {

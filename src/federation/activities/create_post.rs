@@ -5,15 +5,16 @@
 use url::Url;
 
 use super::outgoing::Outgoing;
-use crate::federation::objects::post::{object_document, ObjectJson};
+use crate::federation::objects::post::{object_body, ObjectJson};
 
 pub fn create_post(object: &ObjectJson) -> Outgoing {
     let id = Url::parse(&format!("{}/activity", object.id)).unwrap_or_else(|_| object.id.clone());
-    let mut body = object_document(object);
-    if let Some(map) = body.as_object_mut() {
-        map.remove("@context");
-    }
-    let mut create = Outgoing::new("Create", id, object.attributed_to.clone(), body);
+    let mut create = Outgoing::new(
+        "Create",
+        id,
+        object.attributed_to.clone(),
+        object_body(object),
+    );
     create.to = object.to.clone();
     create.cc = object.cc.clone();
     create.audience = Some(object.audience.clone());

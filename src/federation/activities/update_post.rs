@@ -2,18 +2,14 @@
 //! as Mastodon and Lemmy expect. Each edit has its own id.
 
 use super::outgoing::{unique_id, Outgoing};
-use crate::federation::objects::post::{object_document, ObjectJson};
+use crate::federation::objects::post::{object_body, ObjectJson};
 
 pub fn update_post(object: &ObjectJson) -> Outgoing {
-    let mut body = object_document(object);
-    if let Some(map) = body.as_object_mut() {
-        map.remove("@context");
-    }
     let mut update = Outgoing::new(
         "Update",
         unique_id(&object.id, "updates"),
         object.attributed_to.clone(),
-        body,
+        object_body(object),
     );
     update.to = object.to.clone();
     update.cc = object.cc.clone();

@@ -298,9 +298,14 @@ pub fn event_summary(post: &Post) -> String {
         .to_string()
 }
 
+/// The object without a `@context`, as an activity carries it.
+pub fn object_body(object: &ObjectJson) -> Value {
+    serde_json::to_value(object).unwrap_or(Value::Null)
+}
+
 /// The object with its `@context`, as served at its id.
 pub fn object_document(object: &ObjectJson) -> Value {
-    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    let mut value = object_body(object);
     if let Value::Object(map) = &mut value {
         map.insert("@context".into(), object_context(object.event.is_some()));
     }
