@@ -57,11 +57,16 @@ impl Db {
         if roots.is_empty() {
             return Ok(HashMap::new());
         }
+        let backend = Backend::of(conn);
         let sql = format!(
             "SELECT id, locked_at FROM posts WHERE {} AND deleted_at IS NULL",
-            in_json_list(Backend::of(conn), "id", 1, false)
+            in_json_list(backend, "id", 1, false)
         );
+        // Planned on each call on PostgreSQL: the writer asks this in every batch, and a plan
+        // kept from when `posts` was small scans the whole table for good (a new server's
+        // first burst of replies: 2-5 ms a batch, and growing, instead of an index probe).
         let rows = sqlx::query(&sql)
+            .persistent(backend == Backend::Sqlite)
             .bind(json_list(roots)?)
             .fetch_all(conn)
             .await?;

@@ -10,7 +10,7 @@ use super::{
     delivery_instances::IDLE,
     now_millis,
     sql_lists::{placeholders, value_rows},
-    Db,
+    Backend, Db,
 };
 
 /// `deliveries.state`: waiting to be sent (or retried).
@@ -190,17 +190,10 @@ impl Db {
             .collect();
         let instances: Vec<&str> = instances.into_iter().collect();
         for chunk in instances.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO delivery_instances (instance) VALUES {} \
-                 ON CONFLICT (instance) DO UPDATE SET next_attempt_at = 0 \
-                 WHERE delivery_instances.next_attempt_at = {IDLE}",
-                value_rows(conn, chunk.len(), 1)
-            );
-            let mut query = sqlx::query(&sql);
-            for instance in chunk {
-                query = query.bind(*instance);
+            match Backend::of(conn) {
+                Backend::Sqlite => wake_instances_sqlite(conn, chunk).await?,
+                Backend::Postgres => wake_instances_postgres(conn, chunk).await?,
             }
-            query.execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -401,4 +394,77 @@ impl Db {
         query.bind(prefix).execute(conn).await?;
         Ok(withdrawn)
     }
+}
+
+/// SQLite: each instance has its place in the queue, and an idle one is due again. One writer
+/// at a time: nothing can come between.
+async fn wake_instances_sqlite(
+    conn: &mut AnyConnection,
+    instances: &[&str],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO delivery_instances (instance) VALUES {} \
+         ON CONFLICT (instance) DO UPDATE SET next_attempt_at = 0 \
+         WHERE delivery_instances.next_attempt_at = {IDLE}",
+        value_rows(conn, instances.len(), 1)
+    );
+    let mut query = sqlx::query(&sql);
+    for instance in instances {
+        query = query.bind(*instance);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// PostgreSQL: as on SQLite, without making concurrent transactions that queue for the same
+/// instance wait for each other. Each takes a `FOR KEY SHARE` lock on the instance's row, which
+/// other enqueuers share, and the worker's release to idle (`FOR UPDATE` first, then a check
+/// for pending deliveries in a statement of its own) waits for: it therefore sees every
+/// delivery queued before it, and an enqueuer that comes after it reads the row as it left it,
+/// idle, and wakes it. (`ON CONFLICT DO UPDATE` locks the row exclusively even when its `WHERE`
+/// changes nothing: the writers queued behind one another on a busy instance until each
+/// committed.) The worker's claim takes `FOR NO KEY UPDATE`, which the shared lock allows.
+async fn wake_instances_postgres(
+    conn: &mut AnyConnection,
+    instances: &[&str],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO delivery_instances (instance) VALUES {} ON CONFLICT (instance) DO NOTHING",
+        value_rows(conn, instances.len(), 1)
+    );
+    let mut query = sqlx::query(&sql);
+    for instance in instances {
+        query = query.bind(*instance);
+    }
+    query.execute(&mut *conn).await?;
+    // In name order, as the worker locks them: no deadlocks.
+    let sql = format!(
+        "SELECT instance, next_attempt_at FROM delivery_instances WHERE instance IN ({}) \
+         ORDER BY instance FOR KEY SHARE",
+        placeholders(1, instances.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for instance in instances {
+        query = query.bind(*instance);
+    }
+    let mut idle = Vec::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        if row.try_get::<i64, _>("next_attempt_at")? == IDLE {
+            idle.push(row.try_get::<String, _>("instance")?);
+        }
+    }
+    if idle.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE delivery_instances SET next_attempt_at = 0 \
+         WHERE next_attempt_at = {IDLE} AND instance IN ({})",
+        placeholders(1, idle.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for instance in &idle {
+        query = query.bind(instance.as_str());
+    }
+    query.execute(conn).await?;
+    Ok(())
 }

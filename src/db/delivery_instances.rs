@@ -1,6 +1,6 @@
 //! SQL for each remote instance's place in the delivery queue: claiming an instance (with a
-//! lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL) so that one worker at a time sends to it, in
-//! order; recording outcomes in batches; and the per-instance status operators read.
+//! lease, `FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL) so that one worker at a time sends to
+//! it, in order; recording outcomes in batches; and the per-instance status operators read.
 
 use std::collections::BTreeMap;
 
@@ -142,9 +142,12 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<ClaimedInstance>, sqlx::Error> {
         // PostgreSQL: rows another process is claiming right now are skipped, not waited for.
+        // `NO KEY UPDATE`, not `UPDATE`: the `KEY SHARE` locks of transactions queueing
+        // deliveries to the instance (`deliveries::wake_instances_postgres`) do not make a
+        // claim skip it, so a busy instance is sent to during a burst.
         // SQLite: one writer at a time makes the UPDATE atomic by itself.
         let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Postgres => "FOR NO KEY UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
         // Whether a due instance has work is one probe of `deliveries_pending` for it (a scalar
@@ -261,7 +264,8 @@ async fn record_outcomes_in(
     let mut tx = conn.begin().await?;
     if backend == Backend::Postgres && !effects.is_empty() {
         // Lock the instances first, in name order, as enqueueing does: no deadlocks, and a
-        // release below sees every delivery queued before it took the lock.
+        // release below sees every delivery queued before it took the lock (`FOR UPDATE`
+        // waits for the enqueuers' `KEY SHARE` locks, that is for their commits).
         let names: Vec<&String> = effects.keys().collect();
         for chunk in names.chunks(CHUNK) {
             let sql = format!(
