@@ -5,8 +5,8 @@
 //!
 //! Several processes on one PostgreSQL database share the queue: an instance is claimed with a
 //! lease (`FOR NO KEY UPDATE SKIP LOCKED`), renewed while its task runs; a process that dies
-//! loses its leases and another takes over when they run out. On SQLite one process owns the queue (a lock
-//! file beside the database says which) and clears stale claims at start.
+//! loses its leases and another takes over when they run out. On SQLite one process owns the
+//! queue (a lock file beside the database says which) and clears stale claims at start.
 //!
 //! Shutdown: the dispatcher stops claiming, each task finishes the request it has in flight and
 //! releases its instance; whatever is still running after the grace period is dropped (those
