@@ -3,8 +3,8 @@
 //! verified, threaded, stored and announced by the forum's Group to its one follower.
 //!
 //! Run: `cargo bench --bench ingest -- [--replies 20000] [--actors 1000] [--concurrency 64]
-//!       [--database postgres://...] [--no-worker] [--check] [--keep-database] [--against fedify]
-//!       [--fedify-args "--workers 2 --raw"]`
+//!       [--database postgres://...] [--and-postgres postgres://...] [--no-worker] [--check]
+//!       [--keep-database] [--against fedify] [--fedify-args "--workers 2 --raw"]`
 //!
 //! One process holds everything, on the same cores: one Rounds instance (`rounds::app`, with its
 //! delivery worker unless `--no-worker`), an "origin" of remote instances (ten actors on each
@@ -21,6 +21,10 @@
 //! does), RSA-SHA256 verified with a cached key (the `rsa` crate that activitypub_federation
 //! verifies with, and aws-lc-rs), the JSON parsed, and one awaited sqlx insert per activity into
 //! a scratch table of the same database, from `--concurrency` tokio tasks on all cores.
+//!
+//! With `--and-postgres URL`, the same run measures Rounds again on a PostgreSQL database of the
+//! server at URL (after the first measurement, on SQLite unless `--database` says otherwise)
+//! and prints the second's throughput and p99 against the first's.
 //!
 //! With `--against fedify`, the same run then measures an independent Fedify-based inbox doing
 //! the same job (`benches/ingest/fedify/`, Node.js; see `peer.rs`) on the same replies, and
@@ -68,6 +72,8 @@ struct Options {
     actors: usize,
     concurrency: usize,
     database: Option<String>,
+    /// Measure again on PostgreSQL in the same run, and compare (`--and-postgres URL`).
+    and_postgres: Option<String>,
     /// Run Rounds' delivery worker (as `rounds serve` does); off with `--no-worker`.
     worker: bool,
     /// Exit with an error when a reply was refused, not stored, not announced, or (with the
@@ -87,6 +93,7 @@ fn options() -> Options {
         actors: 1_000,
         concurrency: 64,
         database: None,
+        and_postgres: None,
         worker: true,
         check: false,
         against: None,
@@ -100,6 +107,7 @@ fn options() -> Options {
             "--actors" => options.actors = args.parse("--actors N"),
             "--concurrency" => options.concurrency = args.parse("--concurrency C"),
             "--database" => options.database = Some(args.value()),
+            "--and-postgres" => options.and_postgres = Some(args.value()),
             "--against" => options.against = Some(peer::Peer::parse(&args.value())),
             "--fedify-args" => {
                 options.fedify_args = args.value().split_whitespace().map(String::from).collect();
@@ -297,9 +305,26 @@ async fn wait_while_progressing(counter: &AtomicUsize, target: usize, stall: Dur
     true
 }
 
-async fn run(options: &Options, rss_start: f64) {
+/// What one measurement of Rounds gave.
+struct Measurement {
+    backend: &'static str,
+    rate: f64,
+    /// Milliseconds.
+    p99: f64,
+    /// Every check passed (`--check` makes the process fail otherwise).
+    ok: bool,
+}
+
+/// Measures Rounds on `database` (SQLite when `None`), and the peer of `--against` when
+/// `with_peer`.
+async fn run(
+    options: &Options,
+    database: Option<&str>,
+    with_peer: bool,
+    rss_start: f64,
+) -> Measurement {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let scratch = Scratch::create(postgres_server(options.database.as_deref())).await;
+    let scratch = Scratch::create(postgres_server(database)).await;
     let backend = if scratch.is_postgres() {
         "PostgreSQL"
     } else {
@@ -628,7 +653,7 @@ async fn run(options: &Options, rss_start: f64) {
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
     // The same job for an independent server, now that Rounds is stopped (`--against`).
-    let peer_ok = match options.against {
+    let peer_ok = match options.against.filter(|_| with_peer) {
         Some(against) => {
             let job = peer::Job {
                 keys: &keys,
@@ -675,8 +700,11 @@ async fn run(options: &Options, rss_start: f64) {
     if !peer_ok {
         println!("CHECK FAILED for the peer (--against): see its lines above");
     }
-    if options.check && !(ok && peer_ok) {
-        std::process::exit(1);
+    Measurement {
+        backend,
+        rate,
+        p99: percentile(&driven.latencies, 0.99),
+        ok: ok && peer_ok,
     }
 }
 
@@ -686,5 +714,25 @@ fn main() {
     let rss_start = memory_mib("VmRSS");
     runtime::logs_if_asked();
     let options = options();
-    runtime::multi_thread().block_on(run(&options, rss_start));
+    let runtime = runtime::multi_thread();
+    let first = runtime.block_on(run(&options, options.database.as_deref(), true, rss_start));
+    let mut ok = first.ok;
+    if let Some(postgres) = &options.and_postgres {
+        let second = runtime.block_on(run(&options, Some(postgres), false, rss_start));
+        ok &= second.ok;
+        println!(
+            "one run, {} then {}: {:.0}/s then {:.0}/s, {:.2} x slower (target for PostgreSQL: \
+             within 2 x of SQLite) | p99 {:.1} ms then {:.1} ms",
+            first.backend,
+            second.backend,
+            first.rate,
+            second.rate,
+            first.rate / second.rate.max(1e-9),
+            first.p99,
+            second.p99,
+        );
+    }
+    if options.check && !ok {
+        std::process::exit(1);
+    }
 }
