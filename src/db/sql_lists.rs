@@ -40,7 +40,10 @@ pub(crate) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> Str
 /// (`= ANY(ARRAY(…))`), not an `IN` subquery: that one is planned as a join, which PostgreSQL
 /// may make a scan of the whole table when its statistics are behind (a table that has just
 /// grown: 1.7 ms a call at 3,000 posts, in the writer's every batch, where the array takes the
-/// primary key's index: 0.1 ms).
+/// primary key's index: 0.1 ms). The array does not help a prepared statement whose generic
+/// plan was made while the table was nearly empty (a fresh database): that plan stays a scan as
+/// the table grows, so a hot statement on a table that grows fast is planned on each call on
+/// PostgreSQL (`persistent(false)`, as `Db::live_conversations_locked` does).
 pub(crate) fn in_json_list(backend: Backend, column: &str, param: usize, text: bool) -> String {
     match (backend, text) {
         (Backend::Sqlite, _) => format!("{column} IN (SELECT value FROM json_each(${param}))"),
