@@ -287,6 +287,15 @@ async fn metrics_need_the_token_and_count_results(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // The peer has the Accept; its delivery leaves the queue when the worker records the
+    // answer, a moment later.
+    let recorded = eventually(10, || async {
+        common::metrics_text(&url)
+            .await
+            .contains("rounds_delivery_queue_depth 0\n")
+    })
+    .await;
+    assert!(recorded, "the delivered Accept left the queue");
     let text = common::metrics_text(&url).await;
     // The Accept of the follow was delivered by this process.
     assert!(

@@ -289,9 +289,94 @@ async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
     assert!(peer.refused().is_empty());
 }
 
+/// Runs `sql` as a write of its own.
+async fn write_sql(writer: &Writer, sql: &'static str) -> Result<(), sqlx::Error> {
+    writer
+        .write::<_, sqlx::Error, _>(move |conn| {
+            Box::pin(async move {
+                sqlx::query(sql).execute(&mut *conn).await?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// A writer task keeps its connection from batch to batch (on SQLite its page cache, on both
+/// its prepared statements): the pool never hands it out meanwhile, and a temporary table made
+/// by one batch is there for the next. A connection that breaks fails its batch and is given
+/// back, the next batch runs on another; and closing the pool does not wait for the writer.
+async fn the_writer_keeps_its_connection_and_gives_a_broken_one_back(kind: TestDb) {
+    let (url, _dir) = fresh_database(kind).await;
+    let db = Db::connect(&test_config(0, &url)).await.unwrap();
+    let begin = match kind {
+        TestDb::Sqlite => "BEGIN IMMEDIATE",
+        TestDb::Postgres => "BEGIN",
+    };
+    let writer = Writer::new(db.pool.clone(), 1, begin);
+    write_sql(&writer, "CREATE TEMP TABLE writer_session (n BIGINT)")
+        .await
+        .unwrap();
+
+    let others = join_all((0..3).map(|_| db.pool.acquire())).await;
+    for conn in others {
+        let mut conn = conn.unwrap();
+        let seen = sqlx::query("SELECT n FROM writer_session")
+            .fetch_all(&mut *conn)
+            .await;
+        assert!(seen.is_err(), "the pool handed out the writer's connection");
+    }
+    write_sql(&writer, "INSERT INTO writer_session (n) VALUES (1)")
+        .await
+        .expect("the next batch runs on the same connection");
+
+    if let TestDb::Postgres = kind {
+        let pid = writer
+            .write::<_, sqlx::Error, _>(|conn| {
+                Box::pin(async move {
+                    let row = sqlx::query("SELECT pg_backend_pid() AS pid")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    row.try_get::<i32, _>("pid")
+                })
+            })
+            .await
+            .unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert!(
+            write_sql(&writer, "SELECT 1").await.is_err(),
+            "the batch on the terminated connection fails"
+        );
+        write_sql(&writer, "SELECT 1")
+            .await
+            .expect("the writer took another connection");
+        assert!(
+            write_sql(&writer, "SELECT n FROM writer_session")
+                .await
+                .is_err(),
+            "a new connection has no table of the old session"
+        );
+        write_sql(&writer, "SELECT 1")
+            .await
+            .expect("a write that fails alone keeps the batch's connection usable");
+    }
+
+    tokio::time::timeout(Duration::from_secs(10), db.pool.close())
+        .await
+        .expect("closing the pool does not wait for the idle writer");
+    let after = tokio::time::timeout(Duration::from_secs(10), write_sql(&writer, "SELECT 1"))
+        .await
+        .expect("a write after the pool closed is answered");
+    assert!(after.is_err());
+}
+
 both_databases!(
     batches_are_one_call_and_fall_back_to_one_item_at_a_time,
     a_burst_of_replies_is_stored_and_relayed_once_each,
+    the_writer_keeps_its_connection_and_gives_a_broken_one_back,
 );
 
 /// SQLite: what the writer commits is copied from the write-ahead log into the database file by
