@@ -304,7 +304,8 @@ async fn write_sql(writer: &Writer, sql: &'static str) -> Result<(), sqlx::Error
 /// A writer task keeps its connection from batch to batch (on SQLite its page cache, on both
 /// its prepared statements): the pool never hands it out meanwhile, and a temporary table made
 /// by one batch is there for the next. A connection that breaks fails its batch and is given
-/// back, the next batch runs on another; and closing the pool does not wait for the writer.
+/// back, the next batch runs on another; and once the pool closes the writer gives its
+/// connection back too: a later write fails instead of going on with it.
 async fn the_writer_keeps_its_connection_and_gives_a_broken_one_back(kind: TestDb) {
     let (url, _dir) = fresh_database(kind).await;
     let db = Db::connect(&test_config(0, &url)).await.unwrap();
@@ -341,7 +342,8 @@ async fn the_writer_keeps_its_connection_and_gives_a_broken_one_back(kind: TestD
             })
             .await
             .unwrap();
-        sqlx::query("SELECT pg_terminate_backend($1)")
+        // Waits (up to 5 s) until the backend has exited.
+        sqlx::query("SELECT pg_terminate_backend($1, 5000)")
             .bind(pid)
             .execute(&db.pool)
             .await
