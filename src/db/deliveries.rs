@@ -9,7 +9,7 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 use super::{
     delivery_instances::IDLE,
     now_millis,
-    sql_lists::{placeholders, value_rows},
+    sql_lists::{bind_each, placeholders, value_rows},
     Backend, Db,
 };
 
@@ -224,10 +224,7 @@ impl Db {
                 "SELECT id, instance, inbox, shared_inbox FROM remote_actors WHERE id IN ({})",
                 placeholders(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
+            let query = bind_each(sqlx::query(&sql), chunk.iter().copied());
             for row in query.fetch_all(&mut *conn).await? {
                 found.push(recipient_from_row(&row)?);
             }
@@ -254,10 +251,10 @@ impl Db {
              WHERE position <= $1 ORDER BY instance, id",
             placeholders(2, instances.len())
         );
-        let mut query = sqlx::query(&sql).bind(per_instance);
-        for instance in instances {
-            query = query.bind(instance);
-        }
+        let query = bind_each(
+            sqlx::query(&sql).bind(per_instance),
+            instances.iter().map(String::as_str),
+        );
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(delivery_from_row).collect()
     }
@@ -372,10 +369,7 @@ impl Db {
              WHERE state = 0 AND activity_id IN (SELECT id FROM outbound_activities WHERE {matching})",
             ids.len() + 2
         );
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
+        let query = bind_each(sqlx::query(&sql), ids.iter().map(String::as_str));
         let withdrawn = query
             .bind(prefix)
             .bind(now_millis())
@@ -387,10 +381,7 @@ impl Db {
              AND NOT EXISTS (SELECT 1 FROM deliveries d \
                              WHERE d.activity_id = outbound_activities.id AND d.state = 0)"
         );
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
+        let query = bind_each(sqlx::query(&sql), ids.iter().map(String::as_str));
         query.bind(prefix).execute(conn).await?;
         Ok(withdrawn)
     }
@@ -408,10 +399,7 @@ async fn wake_instances_sqlite(
          WHERE delivery_instances.next_attempt_at = {IDLE}",
         value_rows(conn, instances.len(), 1)
     );
-    let mut query = sqlx::query(&sql);
-    for instance in instances {
-        query = query.bind(*instance);
-    }
+    let query = bind_each(sqlx::query(&sql), instances.iter().copied());
     query.execute(conn).await?;
     Ok(())
 }
@@ -432,10 +420,7 @@ async fn wake_instances_postgres(
         "INSERT INTO delivery_instances (instance) VALUES {} ON CONFLICT (instance) DO NOTHING",
         value_rows(conn, instances.len(), 1)
     );
-    let mut query = sqlx::query(&sql);
-    for instance in instances {
-        query = query.bind(*instance);
-    }
+    let query = bind_each(sqlx::query(&sql), instances.iter().copied());
     query.execute(&mut *conn).await?;
     // In name order, as the worker locks them: no deadlocks.
     let sql = format!(
@@ -443,10 +428,7 @@ async fn wake_instances_postgres(
          ORDER BY instance FOR KEY SHARE",
         placeholders(1, instances.len())
     );
-    let mut query = sqlx::query(&sql);
-    for instance in instances {
-        query = query.bind(*instance);
-    }
+    let query = bind_each(sqlx::query(&sql), instances.iter().copied());
     let mut idle = Vec::new();
     for row in query.fetch_all(&mut *conn).await? {
         if row.try_get::<i64, _>("next_attempt_at")? == IDLE {
@@ -461,10 +443,7 @@ async fn wake_instances_postgres(
          WHERE next_attempt_at = {IDLE} AND instance IN ({})",
         placeholders(1, idle.len())
     );
-    let mut query = sqlx::query(&sql);
-    for instance in &idle {
-        query = query.bind(instance.as_str());
-    }
+    let query = bind_each(sqlx::query(&sql), idle.iter().map(String::as_str));
     query.execute(conn).await?;
     Ok(())
 }

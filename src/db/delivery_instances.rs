@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 
 use sqlx::{any::AnyRow, AnyConnection, Connection, Row};
 
-use super::{now_millis, sql_lists::placeholders, Backend, Db};
+use super::{
+    now_millis,
+    sql_lists::{bind_each, placeholders},
+    Backend, Db,
+};
 
 /// An instance a worker now holds, with its consecutive failures so far.
 #[derive(Clone, Debug)]
@@ -273,10 +277,7 @@ async fn record_outcomes_in(
                      ORDER BY instance FOR UPDATE",
                 placeholders(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
-            for name in chunk {
-                query = query.bind(name.as_str());
-            }
+            let query = bind_each(sqlx::query(&sql), chunk.iter().map(|name| name.as_str()));
             query.fetch_all(&mut *tx).await?;
         }
     }
@@ -295,10 +296,10 @@ async fn record_outcomes_in(
                      attempts = attempts + 1 WHERE id IN ({})",
                 placeholders(4, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(state).bind(status).bind(now);
-            for id in chunk {
-                query = query.bind(*id);
-            }
+            let query = bind_each(
+                sqlx::query(&sql).bind(state).bind(status).bind(now),
+                chunk.iter().copied(),
+            );
             query.execute(&mut *tx).await?;
         }
     }
@@ -316,10 +317,7 @@ async fn record_outcomes_in(
             "DELETE FROM follows WHERE remote_actor_id IN ({})",
             placeholders(1, chunk.len())
         );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
+        let query = bind_each(sqlx::query(&sql), chunk.iter().copied());
         query.execute(&mut *tx).await?;
     }
     let mut succeeded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -363,10 +361,10 @@ async fn record_outcomes_in(
                      WHERE instance IN ({})",
                 placeholders(3, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(now).bind(status);
-            for instance in chunk {
-                query = query.bind(*instance);
-            }
+            let query = bind_each(
+                sqlx::query(&sql).bind(now).bind(status),
+                chunk.iter().copied(),
+            );
             query.execute(&mut *tx).await?;
         }
     }
@@ -382,10 +380,7 @@ async fn record_outcomes_in(
                  WHERE claimed_by = $1 AND instance IN ({})",
             placeholders(2, chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(worker);
-        for instance in chunk {
-            query = query.bind(*instance);
-        }
+        let query = bind_each(sqlx::query(&sql).bind(worker), chunk.iter().copied());
         query.execute(&mut *tx).await?;
     }
     tx.commit().await

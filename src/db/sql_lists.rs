@@ -1,10 +1,25 @@
 //! Lists in SQL, written once for both databases: the `VALUES` rows of a multi-row statement,
-//! numbered placeholders, and a list of any length bound as one JSON parameter.
+//! numbered placeholders and the values bound to them, and a list of any length bound as one
+//! JSON parameter.
 
 use serde::Serialize;
-use sqlx::AnyConnection;
+use sqlx::{any::AnyArguments, query::Query, Any, AnyConnection, Encode, Type};
 
 use super::Backend;
+
+/// `query` with each of `values` bound in turn, after what it has bound already: the values of
+/// a list's placeholders.
+pub(crate) fn bind_each<'q, T>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    values: impl IntoIterator<Item = T>,
+) -> Query<'q, Any, AnyArguments<'q>>
+where
+    T: 'q + Encode<'q, Any> + Type<Any>,
+{
+    values
+        .into_iter()
+        .fold(query, |query, value| query.bind(value))
+}
 
 /// The `VALUES` of a multi-row statement: `rows` rows of `width` values, bound in order. On
 /// SQLite the placeholders are anonymous (`?`): SQLite looks a numbered one up by a linear scan
