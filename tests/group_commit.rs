@@ -8,7 +8,7 @@
 mod common;
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeSet, HashMap},
     sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
@@ -209,6 +209,14 @@ async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
         .collect();
     sends.push(sends[0].clone());
     sends.push((notes[1].0, peer.create(&notes[1].1)));
+    // The ids of the Creates sent with each note: the Group relays the one that stored it.
+    let mut creates_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (_, create) in &sends {
+        creates_of
+            .entry(create["object"]["id"].as_str().unwrap().to_string())
+            .or_default()
+            .push(create["id"].as_str().unwrap().to_string());
+    }
     // Sent while every writer task is held, so that they share batches (the replay and the
     // second route meet their first in the same bulk write).
     let (rounds_ref, peer_ref) = (&rounds, &peer);
@@ -271,10 +279,18 @@ async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
     for reply in &replies {
         let relayed: Vec<&Value> = announces
             .iter()
-            .map(|a| &a.activity["object"]["object"])
-            .filter(|object| object["id"].as_str() == reply.ap_id.as_deref())
+            .map(|a| &a.activity["object"])
+            .filter(|create| create["object"]["id"].as_str() == reply.ap_id.as_deref())
             .collect();
-        let object = relayed.first().expect("relayed");
+        let create = relayed.first().expect("relayed");
+        assert_eq!(create["type"], "Create");
+        let sent = &creates_of[reply.ap_id.as_deref().unwrap()];
+        assert!(
+            sent.iter().any(|id| create["id"] == id.as_str()),
+            "the relayed Create keeps the id it came with: {} not in {sent:?}",
+            create["id"]
+        );
+        let object = &create["object"];
         assert_eq!(
             object["replies"],
             rounds.url(&format!("/posts/{}/replies", reply.id))

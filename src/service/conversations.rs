@@ -28,7 +28,9 @@ use crate::{
     delivery::{self, Recipient},
     error::{Error, Result},
     federation::{
-        activities::{announce::announce_activity, outgoing::Outgoing},
+        activities::{
+            announce::announce_activity, create_post::create_with_id, outgoing::Outgoing,
+        },
         objects::{
             local_actor::ApubLocalActor,
             note::NoteJson,
@@ -260,7 +262,7 @@ pub async fn receive_note(
                 }
                 let parent_url = parent.map(|parent| post_url(&state, &parent));
                 let object = object_json(&state, &stored, parent_url, 0);
-                let create = create_of(&object, &activity_id);
+                let create = create_with_id(&object, activity_id.clone());
                 let deliveries = match &group {
                     Some(group) => relay_to(conn, &stored, group, &create)
                         .await?
@@ -545,23 +547,8 @@ pub(crate) async fn relay_approved(
         return Ok(None);
     };
     let object = object_json(data, post, parent_url(tx, data, post).await?, 0);
-    let create = create_of(&object, &activity_id);
+    let create = create_with_id(&object, activity_id.clone());
     relay_with_id(tx, data, post, &create).await
-}
-
-pub(super) fn create_of(
-    object: &crate::federation::objects::post::ObjectJson,
-    activity_id: &Url,
-) -> Outgoing {
-    let mut create = Outgoing::new(
-        "Create",
-        activity_id.clone(),
-        object.attributed_to.clone(),
-        crate::federation::objects::post::object_body(object),
-    );
-    create.to = object.to.clone();
-    create.cc = object.cc.clone();
-    create
 }
 
 /// The id of what a post answers.

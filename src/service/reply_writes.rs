@@ -15,9 +15,7 @@ use futures::future::BoxFuture;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::conversations::{
-    already_processed, conversation_locked, create_of, is_relayed, Relayer,
-};
+use super::conversations::{already_processed, conversation_locked, is_relayed, Relayer};
 use crate::{
     db::{
         now_millis,
@@ -27,7 +25,10 @@ use crate::{
     },
     delivery::{self, enqueue::Queued},
     error::{Error, Result},
-    federation::objects::{note::NoteJson, post::object_json},
+    federation::{
+        activities::create_post::create_with_id,
+        objects::{note::NoteJson, post::object_json},
+    },
     model::{Author, Post, PostDetails, PostKind, RemoteActor},
     state::AppState,
 };
@@ -266,7 +267,7 @@ async fn write_replies(
         }
         let parent_url = Some(items[*n].parent_url.clone());
         let object = object_json(&relay.state, post, parent_url, 0);
-        let create = create_of(&object, &items[*n].activity_id);
+        let create = create_with_id(&object, items[*n].activity_id.clone());
         let (id, payload) = relay.group.announce(&create);
         announces.push((w, &relay.group, id, payload));
     }
