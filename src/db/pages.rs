@@ -22,7 +22,7 @@ use sqlx::Row;
 use super::{
     post_rows::{page_posts, page_posts_query, PagePosts},
     posts::{as_public_tombstone, post_from_row, POST_SELECT},
-    sql_lists::{in_json_list, json_list, placeholders},
+    sql_lists::{bind_each, in_json_list, json_list, placeholders},
     Backend, Db,
 };
 use crate::model::Post;
@@ -123,10 +123,7 @@ impl Db {
              WHERE p.root_id IN ({}) AND {VISIBLE} GROUP BY p.root_id",
             placeholders(1, roots.len())
         );
-        let mut query = sqlx::query(&sql);
-        for root in roots {
-            query = query.bind(*root);
-        }
+        let query = bind_each(sqlx::query(&sql), roots.iter().copied());
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("root")?, row.try_get("n")?)))
@@ -232,9 +229,7 @@ impl Db {
         };
         let mut query = sqlx::query(&sql).bind(root).bind(max_posts);
         if !whole_thread {
-            for id in &ids {
-                query = query.bind(*id);
-            }
+            query = bind_each(query, ids.iter().copied());
         }
         let posts = page_posts(self.backend, &query.fetch_all(&self.pool).await?)?;
         // Every reply of the thread that the view shows is on the page (none cut by the
