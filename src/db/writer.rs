@@ -22,7 +22,10 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use futures::{future::BoxFuture, FutureExt};
+use futures::{
+    future::{BoxFuture, OptionFuture},
+    FutureExt,
+};
 use sqlx::{pool::PoolConnection, AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
@@ -267,11 +270,19 @@ async fn run(
         let mut batch = Vec::new();
         {
             let mut receiver = queue.lock().await;
+            // The pool is closing: the held connection goes back to it (to be closed), and a
+            // later write fails as the pool is closed instead of going on with it. Listen
+            // first, then look: `close_event` checks `is_closed` before it starts listening,
+            // so a close between the two would be missed by the listener alone (the close
+            // then waited for this connection, or a later write ran on it: seen once in CI).
+            let closing = OptionFuture::from(held.is_some().then(|| pool.close_event()));
+            if held.is_some() && pool.is_closed() {
+                held = None;
+                continue;
+            }
             let first = tokio::select! {
                 biased;
-                // The pool is closing: the held connection goes back to it (to be closed), and
-                // a later write fails as the pool is closed instead of going on with it.
-                _ = pool.close_event(), if held.is_some() => {
+                _ = closing, if held.is_some() => {
                     held = None;
                     continue;
                 }
