@@ -419,11 +419,16 @@ async fn a_write_after_the_pool_closed_fails_wherever_the_close_falls() {
         // answer is seen the moment it is sent, with no wake-up latency before the close.
         let mut last_write = pin!(write_sql(&writer, "SELECT 1"));
         let mut spin = Context::from_waker(futures::task::noop_waker_ref());
+        let sent = Instant::now();
         loop {
             if let Poll::Ready(answer) = Future::poll(last_write.as_mut(), &mut spin) {
                 answer.unwrap();
                 break;
             }
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "round {round}: the write was not answered"
+            );
             std::hint::spin_loop();
         }
         let delay = Duration::from_nanos((round % 250) as u64 * 20);
