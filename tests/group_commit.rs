@@ -3,7 +3,8 @@
 //! failed item alone; and replies arriving at once, written in bulk, are stored, threaded and
 //! relayed exactly as one at a time: a replay within the burst answers 409 once, the same note by
 //! two routes is stored once, and each relayed object carries the row id its post was stored
-//! with.
+//! with. The writer keeps its connection from batch to batch, gives back a broken one, and
+//! gives it back when the pool closes, however the close falls.
 
 mod common;
 
