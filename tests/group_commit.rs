@@ -4,7 +4,8 @@
 //! relayed exactly as one at a time: a replay within the burst answers 409 once, the same note by
 //! two routes is stored once, and each relayed object carries the row id its post was stored
 //! with. The writer keeps its connection from batch to batch, gives back a broken one, and
-//! gives it back when the pool closes, however the close falls.
+//! gives it back when the pool closes, however the close falls; it counts its batches, writes
+//! and time.
 
 mod common;
 
@@ -164,6 +165,13 @@ async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
     assert!(answers[10].is_err());
     assert_eq!(numbers(db).await, (1..=10).collect::<Vec<_>>());
 
+    // The writer counts what it did: the hold alone, then the eleven together; the hold's
+    // 300 ms went to writing.
+    let first = writer.stats();
+    assert_eq!((first.batches, first.writes), (2, 12), "{first:?}");
+    assert!(first.writing >= Duration::from_millis(300), "{first:?}");
+    assert_eq!(first.busy(), first.begin + first.writing + first.commit);
+
     // 5 and 8 are stored already: the call fails as a whole, then each item is written alone:
     // the new ones are stored, the two fail, each with its own answer.
     calls.store(0, Ordering::SeqCst);
@@ -177,6 +185,9 @@ async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
     let failed: Vec<bool> = answers.iter().map(Result::is_err).collect();
     assert_eq!(failed, [true, false, false, true, false]);
     assert_eq!(numbers(db).await, (1..=13).collect::<Vec<_>>());
+    let second = writer.stats().since(&first);
+    assert_eq!((second.batches, second.writes), (2, 6), "{second:?}");
+    assert!(second.writing >= Duration::from_millis(300), "{second:?}");
 }
 
 async fn outbound_activities(rounds: &TestInstance) -> i64 {

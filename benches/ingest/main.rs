@@ -52,6 +52,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use rounds::{
     app,
     config::Config,
+    db::writer::WriterStats,
     delivery::signing::{body_digest, sign_post, SigningKey},
     model::Role,
     service,
@@ -549,7 +550,9 @@ async fn run(
     let anon_before = memory_mib("RssAnon");
     let cpu_before = cpu_time();
     let written_before = storage_written();
+    let writer_before = state.db.writer.stats();
     let driven = drive(&inbox_url, requests.clone(), options.concurrency).await;
+    let writer = state.db.writer.stats().since(&writer_before);
     let cpu = cpu_time().saturating_sub(cpu_before);
     let written = storage_written().saturating_sub(written_before);
     let delivered_during = delivered.load(Ordering::Relaxed) - delivered_before;
@@ -582,6 +585,10 @@ async fn run(
         cpu.as_secs_f64() * 1e6 / sent.max(1) as f64,
         cpu.as_secs_f64() / (driven.elapsed.as_secs_f64() * cores as f64) * 100.0,
         written as f64 / 1024.0 / sent.max(1) as f64,
+    );
+    println!(
+        "{}",
+        writer_summary(&writer, state.db.writer.tasks(), driven.elapsed)
     );
     println!(
         "stored {stored}/{} replies in the thread ({}), Announces queued {announces}/{} ({}), \
@@ -735,4 +742,22 @@ fn main() {
     if options.check && !ok {
         std::process::exit(1);
     }
+}
+
+/// The group-commit writer over the timed phase: how full its batches were, how busy its tasks
+/// were, and where a write's share of that time went.
+fn writer_summary(writer: &WriterStats, tasks: usize, elapsed: Duration) -> String {
+    let writes = writer.writes.max(1) as f64;
+    let per_write = |time: Duration| time.as_secs_f64() * 1e6 / writes;
+    format!(
+        "writer ({tasks} task{}): {} batches, {:.1} writes a batch, busy {:.0}% of the run; a \
+         write's share: begin {:.0} µs, writes {:.0} µs, commit {:.0} µs",
+        if tasks == 1 { "" } else { "s" },
+        writer.batches,
+        writer.writes as f64 / writer.batches.max(1) as f64,
+        writer.busy().as_secs_f64() / (elapsed.as_secs_f64() * tasks as f64) * 100.0,
+        per_write(writer.begin),
+        per_write(writer.writing),
+        per_write(writer.commit),
+    )
 }

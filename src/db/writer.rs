@@ -19,7 +19,11 @@
 use std::{
     any::{Any, TypeId},
     panic::AssertUnwindSafe,
-    sync::{Arc, OnceLock},
+    sync::{
+        atomic::{AtomicU64, Ordering::Relaxed},
+        Arc, OnceLock,
+    },
+    time::{Duration, Instant},
 };
 
 use futures::{
@@ -132,6 +136,85 @@ pub struct Writer {
     /// Told of each commit, when SQLite's log is checkpointed apart (`db::checkpoints`).
     committed: Option<Arc<Notify>>,
     started: Arc<OnceLock<()>>,
+    counters: Arc<Counters>,
+}
+
+/// What the writer tasks of one [`Writer`] have done since it was made ([`Writer::stats`]):
+/// whether the writer bounds a burst (busy nearly all of it, with more tasks than one on
+/// PostgreSQL adding up) and where its time goes. Times are wall-clock, waits included: on
+/// SQLite each statement is a hand-off to the connection's thread and back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Batches taken (transactions begun, or tried), committed or not.
+    pub batches: u64,
+    /// Writes in those batches.
+    pub writes: u64,
+    /// Beginning the transactions (`BEGIN`; on SQLite `BEGIN IMMEDIATE` takes the write lock).
+    pub begin: Duration,
+    /// Running the writes, savepoints included.
+    pub writing: Duration,
+    /// Committing.
+    pub commit: Duration,
+}
+
+impl WriterStats {
+    /// The writer tasks' time in batches, added up over the tasks.
+    pub fn busy(&self) -> Duration {
+        self.begin + self.writing + self.commit
+    }
+
+    /// What was done after `earlier` (a snapshot of the same writer).
+    pub fn since(&self, earlier: &WriterStats) -> WriterStats {
+        WriterStats {
+            batches: self.batches.saturating_sub(earlier.batches),
+            writes: self.writes.saturating_sub(earlier.writes),
+            begin: self.begin.saturating_sub(earlier.begin),
+            writing: self.writing.saturating_sub(earlier.writing),
+            commit: self.commit.saturating_sub(earlier.commit),
+        }
+    }
+}
+
+/// [`WriterStats`] as the writer tasks add to them (times in nanoseconds).
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    writes: AtomicU64,
+    begin: AtomicU64,
+    writing: AtomicU64,
+    commit: AtomicU64,
+}
+
+impl Counters {
+    fn add(&self, writes: usize, times: &BatchTimes, total: Duration) {
+        let writing = total.saturating_sub(times.begin + times.commit);
+        self.batches.fetch_add(1, Relaxed);
+        self.writes.fetch_add(writes as u64, Relaxed);
+        self.begin.fetch_add(nanos(times.begin), Relaxed);
+        self.writing.fetch_add(nanos(writing), Relaxed);
+        self.commit.fetch_add(nanos(times.commit), Relaxed);
+    }
+
+    fn snapshot(&self) -> WriterStats {
+        WriterStats {
+            batches: self.batches.load(Relaxed),
+            writes: self.writes.load(Relaxed),
+            begin: Duration::from_nanos(self.begin.load(Relaxed)),
+            writing: Duration::from_nanos(self.writing.load(Relaxed)),
+            commit: Duration::from_nanos(self.commit.load(Relaxed)),
+        }
+    }
+}
+
+fn nanos(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// How long one batch took to begin and to commit (the rest of its time was its writes).
+#[derive(Default)]
+struct BatchTimes {
+    begin: Duration,
+    commit: Duration,
 }
 
 impl std::fmt::Debug for Writer {
@@ -155,6 +238,7 @@ impl Writer {
             begin,
             committed: None,
             started: Arc::new(OnceLock::new()),
+            counters: Arc::default(),
         }
     }
 
@@ -167,6 +251,11 @@ impl Writer {
     /// How many writer tasks share the writes.
     pub fn tasks(&self) -> usize {
         self.tasks
+    }
+
+    /// What the writer tasks have done so far (take two and [`WriterStats::since`] for a span).
+    pub fn stats(&self) -> WriterStats {
+        self.counters.snapshot()
     }
 
     /// Runs `work` in a shared transaction and returns its result once that transaction has
@@ -240,6 +329,7 @@ impl Writer {
                     self.queue.clone(),
                     self.begin,
                     self.committed.clone(),
+                    self.counters.clone(),
                 ));
             }
             if let Some(committed) = &self.committed {
@@ -264,6 +354,7 @@ async fn run(
     queue: Arc<Mutex<mpsc::Receiver<Job>>>,
     begin: &'static str,
     committed: Option<Arc<Notify>>,
+    counters: Arc<Counters>,
 ) {
     let mut held: Option<PoolConnection<sqlx::Any>> = None;
     loop {
@@ -309,7 +400,10 @@ async fn run(
                 }
             },
         };
-        if write_batch(&mut conn, begin, batch).await {
+        let (started, writes, mut times) = (Instant::now(), batch.len(), BatchTimes::default());
+        let committed_batch = write_batch(&mut conn, begin, batch, &mut times).await;
+        counters.add(writes, &times, started.elapsed());
+        if committed_batch {
             held = Some(conn);
             if let Some(committed) = &committed {
                 committed.notify_one();
@@ -319,8 +413,16 @@ async fn run(
 }
 
 /// Writes one batch in one transaction; whether it committed.
-async fn write_batch(conn: &mut AnyConnection, begin: &'static str, batch: Vec<Job>) -> bool {
-    let mut tx = match conn.begin_with(begin).await {
+async fn write_batch(
+    conn: &mut AnyConnection,
+    begin: &'static str,
+    batch: Vec<Job>,
+    times: &mut BatchTimes,
+) -> bool {
+    let started = Instant::now();
+    let begun = conn.begin_with(begin).await;
+    times.begin = started.elapsed();
+    let mut tx = match begun {
         Ok(tx) => tx,
         Err(err) => return fail_all(batch, &err),
     };
@@ -392,7 +494,10 @@ async fn write_batch(conn: &mut AnyConnection, begin: &'static str, batch: Vec<J
             return abandon(kept, rest(singles), &err);
         }
     }
-    match tx.commit().await {
+    let committing = Instant::now();
+    let committed = tx.commit().await;
+    times.commit = committing.elapsed();
+    match committed {
         Ok(()) => {
             for (answer, _, value) in kept {
                 let _ = answer.send(value);
