@@ -186,15 +186,6 @@ struct Counters {
 }
 
 impl Counters {
-    fn add(&self, writes: usize, times: &BatchTimes, total: Duration) {
-        let writing = total.saturating_sub(times.begin + times.commit);
-        self.batches.fetch_add(1, Relaxed);
-        self.writes.fetch_add(writes as u64, Relaxed);
-        self.begin.fetch_add(nanos(times.begin), Relaxed);
-        self.writing.fetch_add(nanos(writing), Relaxed);
-        self.commit.fetch_add(nanos(times.commit), Relaxed);
-    }
-
     fn snapshot(&self) -> WriterStats {
         WriterStats {
             batches: self.batches.load(Relaxed),
@@ -210,11 +201,51 @@ fn nanos(time: Duration) -> u64 {
     u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// How long one batch took to begin and to commit (the rest of its time was its writes).
-#[derive(Default)]
-struct BatchTimes {
+/// Times one batch and adds it to the [`Counters`]: when stopped, before a committed batch's
+/// answers go out (so that whoever hears "done" finds the batch counted), or when dropped,
+/// however else the batch ends.
+struct BatchClock<'a> {
+    counters: &'a Counters,
+    writes: usize,
+    started: Instant,
     begin: Duration,
     commit: Duration,
+    stopped: bool,
+}
+
+impl BatchClock<'_> {
+    fn start(counters: &Counters, writes: usize) -> BatchClock<'_> {
+        BatchClock {
+            counters,
+            writes,
+            started: Instant::now(),
+            begin: Duration::ZERO,
+            commit: Duration::ZERO,
+            stopped: false,
+        }
+    }
+
+    fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        let counters = self.counters;
+        let writing = self
+            .started
+            .elapsed()
+            .saturating_sub(self.begin + self.commit);
+        counters.batches.fetch_add(1, Relaxed);
+        counters.writes.fetch_add(self.writes as u64, Relaxed);
+        counters.begin.fetch_add(nanos(self.begin), Relaxed);
+        counters.writing.fetch_add(nanos(writing), Relaxed);
+        counters.commit.fetch_add(nanos(self.commit), Relaxed);
+    }
+}
+
+impl Drop for BatchClock<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl std::fmt::Debug for Writer {
@@ -400,10 +431,7 @@ async fn run(
                 }
             },
         };
-        let (started, writes, mut times) = (Instant::now(), batch.len(), BatchTimes::default());
-        let committed_batch = write_batch(&mut conn, begin, batch, &mut times).await;
-        counters.add(writes, &times, started.elapsed());
-        if committed_batch {
+        if write_batch(&mut conn, begin, batch, &counters).await {
             held = Some(conn);
             if let Some(committed) = &committed {
                 committed.notify_one();
@@ -417,11 +445,11 @@ async fn write_batch(
     conn: &mut AnyConnection,
     begin: &'static str,
     batch: Vec<Job>,
-    times: &mut BatchTimes,
+    counters: &Counters,
 ) -> bool {
-    let started = Instant::now();
+    let mut clock = BatchClock::start(counters, batch.len());
     let begun = conn.begin_with(begin).await;
-    times.begin = started.elapsed();
+    clock.begin = clock.started.elapsed();
     let mut tx = match begun {
         Ok(tx) => tx,
         Err(err) => return fail_all(batch, &err),
@@ -496,7 +524,8 @@ async fn write_batch(
     }
     let committing = Instant::now();
     let committed = tx.commit().await;
-    times.commit = committing.elapsed();
+    clock.commit = committing.elapsed();
+    clock.stop();
     match committed {
         Ok(()) => {
             for (answer, _, value) in kept {
