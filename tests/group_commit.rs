@@ -5,7 +5,7 @@
 //! two routes is stored once, and each relayed object carries the row id its post was stored
 //! with. The writer keeps its connection from batch to batch, gives back a broken one, and
 //! gives it back when the pool closes, however the close falls; it counts its batches, writes
-//! and time.
+//! and time, which `/metrics` shows.
 
 mod common;
 
@@ -252,6 +252,33 @@ async fn a_burst_of_replies_is_stored_and_relayed_once_each(db: TestDb) {
     assert_eq!(statuses[1], 202);
     assert_eq!(statuses[25], 202, "the same note by another route");
     assert!(statuses[2..24].iter().all(|s| *s == 202), "{statuses:?}");
+
+    // `/metrics` shows what the writer did: the 26 writes of the burst and each task's hold
+    // (1.5 s of writing), in fewer batches than writes.
+    let text = common::metrics_text(&rounds.url("/metrics")).await;
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    let (writes, batches) = (
+        value("rounds_writer_writes_total"),
+        value("rounds_writer_batches_total"),
+    );
+    assert!(writes >= 26.0 + state.db.writer.tasks() as f64, "{text}");
+    assert!(batches >= 1.0 && batches < writes, "{text}");
+    assert!(
+        value("rounds_writer_seconds_total{phase=\"writing\"}") >= 1.5,
+        "{text}"
+    );
+    assert!(
+        value("rounds_writer_seconds_total{phase=\"begin\"}") > 0.0,
+        "{text}"
+    );
+    assert!(
+        value("rounds_writer_seconds_total{phase=\"commit\"}") > 0.0,
+        "{text}"
+    );
 
     // Each stored once, under the thread, sanitized.
     let state = rounds.state();

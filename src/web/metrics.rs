@@ -1,6 +1,9 @@
-//! `/metrics`: Prometheus metrics (delivery queue depth, results, latency). Not public: without
+//! `/metrics`: Prometheus metrics (delivery queue depth, results, latency; the group-commit
+//! writer's batches, writes and time). Not public: without
 //! a configured `metrics_token` it answers 404; with one, it wants `Authorization: Bearer TOKEN`
 //! (compared in constant time) and answers 401 otherwise.
+
+use std::fmt::Write;
 
 use activitypub_federation::config::Data;
 use axum::{
@@ -9,6 +12,7 @@ use axum::{
 };
 
 use crate::{
+    db::writer::WriterStats,
     delivery::metrics::QueueGauges,
     error::{Error, Result},
     service::secrets,
@@ -42,7 +46,37 @@ pub async fn metrics(data: Data<AppState>, headers: HeaderMap) -> Result<Respons
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        data.delivery_metrics.render(&gauges),
+        data.delivery_metrics.render(&gauges) + &writer_metrics(&data.db.writer.stats()),
     )
         .into_response())
+}
+
+/// The group-commit writer's counters (`db::writer`): with `rounds_writer_seconds_total` growing
+/// by nearly one second a second for each writer task, the writer bounds what the inbox takes.
+fn writer_metrics(stats: &WriterStats) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP rounds_writer_batches_total Group-commit transactions of this process.\n\
+         # TYPE rounds_writer_batches_total counter\n\
+         rounds_writer_batches_total {}\n\
+         # HELP rounds_writer_writes_total Writes in those transactions.\n\
+         # TYPE rounds_writer_writes_total counter\n\
+         rounds_writer_writes_total {}\n\
+         # HELP rounds_writer_seconds_total Writer tasks' time in batches, by phase.\n\
+         # TYPE rounds_writer_seconds_total counter",
+        stats.batches, stats.writes
+    );
+    for (phase, time) in [
+        ("begin", stats.begin),
+        ("writing", stats.writing),
+        ("commit", stats.commit),
+    ] {
+        let _ = writeln!(
+            out,
+            "rounds_writer_seconds_total{{phase=\"{phase}\"}} {}",
+            time.as_secs_f64()
+        );
+    }
+    out
 }
