@@ -166,11 +166,15 @@ async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
     assert_eq!(numbers(db).await, (1..=10).collect::<Vec<_>>());
 
     // The writer counts what it did: the hold alone, then the eleven together; the hold's
-    // 300 ms went to writing.
+    // 300 ms went to writing, and each batch's BEGIN and COMMIT took some time of their own.
     let first = writer.stats();
     assert_eq!((first.batches, first.writes), (2, 12), "{first:?}");
     assert!(first.writing >= Duration::from_millis(300), "{first:?}");
-    assert_eq!(first.busy(), first.begin + first.writing + first.commit);
+    assert!(
+        first.begin > Duration::ZERO && first.commit > Duration::ZERO,
+        "{first:?}"
+    );
+    assert!(first.busy() > first.writing, "{first:?}");
 
     // 5 and 8 are stored already: the call fails as a whole, then each item is written alone:
     // the new ones are stored, the two fail, each with its own answer.

@@ -1,7 +1,7 @@
 //! `/metrics`: Prometheus metrics (delivery queue depth, results, latency; the group-commit
-//! writer's batches, writes and time). Not public: without
-//! a configured `metrics_token` it answers 404; with one, it wants `Authorization: Bearer TOKEN`
-//! (compared in constant time) and answers 401 otherwise.
+//! writer's batches, writes and time). Not public: without a configured `metrics_token` it
+//! answers 404; with one, it wants `Authorization: Bearer TOKEN` (compared in constant time) and
+//! answers 401 otherwise.
 
 use std::fmt::Write;
 
