@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{fresh_database, test_config, TestDb};
 use rounds::{
     db::{
-        deliveries::{DeliveryTarget, DELIVERED},
+        deliveries::{DeliveryTarget, OutboundBody, DELIVERED},
         delivery_instances::{FinishedDelivery, InstanceUpdate, OutcomeBatch, IDLE},
         Db,
     },
@@ -46,7 +46,7 @@ fn target() -> DeliveryTarget {
 
 /// Queues one activity (`ap_id`) to [`INSTANCE`] in `conn`'s transaction; its delivery's id.
 async fn queue(conn: &mut AnyConnection, signer: i64, ap_id: &str) -> i64 {
-    let ids = Db::insert_outbound_activities(conn, &[(ap_id, signer, "{}")])
+    let ids = Db::insert_outbound_activities(conn, &[(ap_id, signer, OutboundBody::Json("{}"))])
         .await
         .unwrap();
     Db::insert_deliveries(conn, ids[0], &[target()])

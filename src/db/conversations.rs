@@ -14,6 +14,14 @@ use super::{
 };
 use crate::model::Post;
 
+/// What relaying a post needs besides the post ([`Db::relay_context`]).
+#[derive(Clone, Debug)]
+pub struct RelayContext {
+    pub create_id: Option<String>,
+    pub parent_ap_id: Option<String>,
+    pub conversation_stands: bool,
+}
+
 /// What a reaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReactionKind {
@@ -105,6 +113,35 @@ impl Db {
             .map(|row| row.try_get("activity_ap_id"))
             .transpose()?
             .flatten())
+    }
+
+    /// What relaying the post `post_id` needs besides the post: the id of the `Create` that
+    /// brought it, the id of the remote post it answers (`None` for a local one or none), and
+    /// whether its conversation's first post stands (not deleted, not removed). `None` if there
+    /// is no such post.
+    pub async fn relay_context(
+        conn: &mut AnyConnection,
+        post_id: i64,
+    ) -> Result<Option<RelayContext>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT p.activity_ap_id, parent.ap_id AS parent_ap_id, \
+             CAST(CASE WHEN p.root_id IS NULL THEN 1 \
+                       WHEN root.deleted_at IS NULL AND root.removed_at IS NULL THEN 1 \
+                       ELSE 0 END AS BIGINT) AS conversation_stands \
+             FROM posts p LEFT JOIN posts parent ON parent.id = p.parent_id \
+             LEFT JOIN posts root ON root.id = p.root_id WHERE p.id = $1",
+        )
+        .bind(post_id)
+        .fetch_optional(conn)
+        .await?;
+        row.map(|row| {
+            Ok(RelayContext {
+                create_id: row.try_get("activity_ap_id")?,
+                parent_ap_id: row.try_get("parent_ap_id")?,
+                conversation_stands: row.try_get::<i64, _>("conversation_stands")? == 1,
+            })
+        })
+        .transpose()
     }
 
     /// Keeps the version of a post that an edit replaces.

@@ -28,6 +28,35 @@ pub const WITHDRAWN: i64 = 4;
 /// Rows per multi-row INSERT: well under both databases' limits on bound values.
 const INSERT_CHUNK: usize = 200;
 
+/// What an activity to queue carries.
+#[derive(Clone, Copy, Debug)]
+pub enum OutboundBody<'a> {
+    /// The JSON as it is sent.
+    Json(&'a str),
+    /// The Group's `Announce` of the `Create` that brought this post from another server,
+    /// rendered from the post when it is sent (`delivery::relayed`): nothing copied into the
+    /// queue, and nothing sent if the post is deleted, removed or held before then.
+    RelayOf(i64),
+}
+
+/// What a queued activity carries when it is read to be sent.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoredBody {
+    Json(String),
+    /// See [`OutboundBody::RelayOf`].
+    RelayOf(i64),
+}
+
+impl std::fmt::Debug for StoredBody {
+    /// Leaves the JSON out: activities carry what people wrote.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredBody::Json(json) => write!(f, "Json({} bytes)", json.len()),
+            StoredBody::RelayOf(post) => write!(f, "RelayOf({post})"),
+        }
+    }
+}
+
 /// Where one copy of an activity goes.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DeliveryTarget {
@@ -111,22 +140,32 @@ fn recipient_from_row(row: &AnyRow) -> Result<RecipientInboxes, sqlx::Error> {
 
 impl Db {
     /// Stores activities to send at once (a group commit's), in the caller's transaction:
-    /// (ap_id, signer, payload) each. Returns each one's row id, in order.
+    /// (ap_id, signer, body) each. Returns each one's row id, in order.
     pub async fn insert_outbound_activities(
         conn: &mut AnyConnection,
-        activities: &[(&str, i64, &str)],
+        activities: &[(&str, i64, OutboundBody<'_>)],
     ) -> Result<Vec<i64>, sqlx::Error> {
         let mut ids = Vec::with_capacity(activities.len());
         let now = now_millis();
         for chunk in activities.chunks(INSERT_CHUNK) {
             let sql = format!(
-                "INSERT INTO outbound_activities (ap_id, signer_id, payload, created_at) \
+                "INSERT INTO outbound_activities \
+                 (ap_id, signer_id, payload, relayed_post_id, created_at) \
                  VALUES {} RETURNING id, ap_id",
-                value_rows(conn, chunk.len(), 4)
+                value_rows(conn, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
-            for (ap_id, signer, payload) in chunk {
-                query = query.bind(*ap_id).bind(*signer).bind(*payload).bind(now);
+            for (ap_id, signer, body) in chunk {
+                let (payload, relayed_post) = match *body {
+                    OutboundBody::Json(json) => (Some(json), None),
+                    OutboundBody::RelayOf(post) => (None, Some(post)),
+                };
+                query = query
+                    .bind(*ap_id)
+                    .bind(*signer)
+                    .bind(payload)
+                    .bind(relayed_post)
+                    .bind(now);
             }
             // RETURNING promises no order: matched by ap_id (unique among activities queued
             // together: each is a new id).
@@ -280,15 +319,23 @@ impl Db {
         rows.iter().map(delivery_from_row).collect()
     }
 
-    /// The JSON of an outbound activity, as it is sent; `None` once erased (nothing left to
-    /// send) or if there is no such activity.
-    pub async fn outbound_payload(&self, activity: i64) -> Result<Option<String>, sqlx::Error> {
-        let payload: Option<Option<String>> =
-            sqlx::query_scalar("SELECT payload FROM outbound_activities WHERE id = $1")
+    /// What an outbound activity carries: its JSON, or the post its relay is rendered from;
+    /// `None` once its JSON is erased (nothing left to send) or if there is no such activity.
+    pub async fn outbound_body(&self, activity: i64) -> Result<Option<StoredBody>, sqlx::Error> {
+        let row =
+            sqlx::query("SELECT payload, relayed_post_id FROM outbound_activities WHERE id = $1")
                 .bind(activity)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(payload.flatten())
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if let Some(json) = row.try_get::<Option<String>, _>("payload")? {
+            return Ok(Some(StoredBody::Json(json)));
+        }
+        Ok(row
+            .try_get::<Option<i64>, _>("relayed_post_id")?
+            .map(StoredBody::RelayOf))
     }
 
     /// Deliveries still to make, due or not.

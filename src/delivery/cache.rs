@@ -46,6 +46,14 @@ impl<K: Eq + Hash, V: Clone> SmallCache<K, V> {
         Some(value.clone())
     }
 
+    pub fn forget<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lock().remove(key);
+    }
+
     pub fn put(&self, key: K, value: V) {
         let mut entries = self.lock();
         if entries.len() >= self.capacity {
@@ -71,6 +79,8 @@ mod tests {
             (None, Some("c")),
             "cleared when full"
         );
+        cache.forget(&3);
+        assert_eq!(cache.get(&3), None, "forgotten");
         let aged = SmallCache::new(8, Some(Duration::ZERO));
         aged.put(1, "a");
         assert_eq!(aged.get(&1), None);

@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::{
     db::{
-        deliveries::{DeliveryTarget, RecipientInboxes},
+        deliveries::{DeliveryTarget, OutboundBody, RecipientInboxes},
         Db,
     },
     error::Result,
@@ -43,7 +43,7 @@ pub async fn enqueue(
         &[Queued {
             activity_id: activity_id.as_str(),
             signer_id: signer.id,
-            payload,
+            body: OutboundBody::Json(payload),
             recipients,
         }],
     )
@@ -55,7 +55,7 @@ pub async fn enqueue(
 pub struct Queued<'a> {
     pub activity_id: &'a str,
     pub signer_id: i64,
-    pub payload: &'a str,
+    pub body: OutboundBody<'a>,
     pub recipients: &'a [Recipient],
 }
 
@@ -89,9 +89,9 @@ pub async fn enqueue_many(conn: &mut AnyConnection, queued: &[Queued<'_>]) -> Re
         }
         all_targets.push(targets(&preferred, &personal));
     }
-    let activities: Vec<(&str, i64, &str)> = queued
+    let activities: Vec<(&str, i64, OutboundBody<'_>)> = queued
         .iter()
-        .map(|activity| (activity.activity_id, activity.signer_id, activity.payload))
+        .map(|activity| (activity.activity_id, activity.signer_id, activity.body))
         .collect();
     let ids = Db::insert_outbound_activities(conn, &activities).await?;
     let deliveries: Vec<(i64, &[DeliveryTarget])> = ids

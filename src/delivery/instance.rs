@@ -1,7 +1,8 @@
 //! One instance's turn: its task sends the instance's backlog in queue order (at most
 //! `delivery_instance_concurrency` requests in flight), reports each outcome to the recorder,
 //! and on a failure backs the whole instance off and stops. Also what each delivery needs from
-//! memory: the signer's parsed key and the activity's body, each read once for many deliveries.
+//! memory: the signer's parsed key and the activity's body, each read (or, for a Group's relay
+//! of a remote post, rendered) once for many deliveries.
 
 use std::{
     sync::Arc,
@@ -21,10 +22,13 @@ use super::{
     signing::{body_digest, SigningKey},
     worker::{millis, WorkerContext, PAGE},
 };
-use crate::db::{
-    deliveries::{Delivery, DELIVERED, GIVEN_UP, REFUSED},
-    delivery_instances::{ClaimedInstance, FinishedDelivery, InstanceUpdate},
-    now_millis,
+use crate::{
+    db::{
+        deliveries::{Delivery, StoredBody, DELIVERED, GIVEN_UP, REFUSED, WITHDRAWN},
+        delivery_instances::{ClaimedInstance, FinishedDelivery, InstanceUpdate},
+        now_millis,
+    },
+    service::relayed_posts,
 };
 
 /// Sends one instance's backlog in order until it is empty, the instance fails, or shutdown.
@@ -63,6 +67,9 @@ pub(super) async fn serve_instance(
                     status,
                     retry_after,
                 } => {
+                    // Read (or rendered) again when the instance's turn comes back: a relayed
+                    // post deleted meanwhile is then withdrawn, not sent as it was.
+                    context.payloads.0.forget(&delivery.activity);
                     failures += 1;
                     let (wait, unavailable) = retry::next_try(
                         failures,
@@ -165,6 +172,10 @@ fn record(outcomes: &OutcomeSender, delivery: &Delivery, result: SendResult) -> 
             let _ = outcomes.send(finished(GIVEN_UP, reason));
             Step::Next
         }
+        SendResult::Withdrawn(reason) => {
+            let _ = outcomes.send(finished(WITHDRAWN, reason));
+            Step::Next
+        }
         SendResult::Retry {
             status,
             retry_after,
@@ -193,6 +204,7 @@ async fn deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult {
         SendResult::Gone => ResultKind::Gone,
         SendResult::Retry { .. } => ResultKind::Retry,
         SendResult::Undeliverable(_) => ResultKind::Undeliverable,
+        SendResult::Withdrawn(_) => ResultKind::Withdrawn,
     };
     context
         .state
@@ -210,9 +222,14 @@ async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult
     if policies.refuses(&delivery.instance) {
         return SendResult::Undeliverable("instance blocked by policy".into());
     }
-    let (body, digest) = match payload(context, delivery.activity).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return SendResult::Undeliverable("activity no longer stored".into()),
+    let (body, digest) = match payload(context, delivery).await {
+        Ok(Payload::Ready(body)) => body,
+        Ok(Payload::Forgotten) => {
+            return SendResult::Undeliverable("activity no longer stored".into())
+        }
+        Ok(Payload::Withdrawn) => {
+            return SendResult::Withdrawn("withdrawn: no longer shown".into())
+        }
         Err(err) => {
             tracing::error!(error = %err, "could not read an outbound activity");
             return SendResult::Retry {
@@ -235,25 +252,39 @@ async fn try_deliver(context: &WorkerContext, delivery: &Delivery) -> SendResult
     post_activity(&context.client, &key, &inbox, body, &digest).await
 }
 
-/// An activity's body and its `Digest` header value, read and hashed once for all its deliveries
-/// (a fan-out to a thousand instances reads one row, not a thousand).
-async fn payload(
-    context: &WorkerContext,
-    activity: i64,
-) -> Result<Option<(Bytes, Arc<str>)>, sqlx::Error> {
-    if let Some(found) = context.payloads.0.get(&activity) {
-        return Ok(Some(found));
+/// What a delivery has to send.
+enum Payload {
+    /// The body and its `Digest` header value.
+    Ready((Bytes, Arc<str>)),
+    /// The activity's JSON was erased (nothing left to send), or the activity is gone.
+    Forgotten,
+    /// A Group's relay whose post is no longer shown.
+    Withdrawn,
+}
+
+/// An activity's body and its `Digest` header value, read (or rendered) and hashed once for all
+/// its deliveries (a fan-out to a thousand instances reads one row, not a thousand).
+async fn payload(context: &WorkerContext, delivery: &Delivery) -> crate::error::Result<Payload> {
+    if let Some(found) = context.payloads.0.get(&delivery.activity) {
+        return Ok(Payload::Ready(found));
     }
-    let Some(json) = context.state.db.outbound_payload(activity).await? else {
-        return Ok(None);
+    let json = match context.state.db.outbound_body(delivery.activity).await? {
+        None => return Ok(Payload::Forgotten),
+        Some(StoredBody::Json(json)) => json,
+        Some(StoredBody::RelayOf(post)) => {
+            match relayed_posts::announce_json(&context.state, delivery, post).await? {
+                Some(json) => json,
+                None => return Ok(Payload::Withdrawn),
+            }
+        }
     };
     let body = Bytes::from(json);
     let digest: Arc<str> = body_digest(&body).into();
     context
         .payloads
         .0
-        .put(activity, (body.clone(), digest.clone()));
-    Ok(Some((body, digest)))
+        .put(delivery.activity, (body.clone(), digest.clone()));
+    Ok(Payload::Ready((body, digest)))
 }
 
 /// The parsed key of a local actor, from the cache or the database; or why it cannot be had.

@@ -21,15 +21,17 @@ pub enum ResultKind {
     Gone,
     Retry,
     Undeliverable,
+    Withdrawn,
 }
 
 impl ResultKind {
-    const ALL: [ResultKind; 5] = [
+    const ALL: [ResultKind; 6] = [
         ResultKind::Delivered,
         ResultKind::Refused,
         ResultKind::Gone,
         ResultKind::Retry,
         ResultKind::Undeliverable,
+        ResultKind::Withdrawn,
     ];
 
     fn label(self) -> &'static str {
@@ -39,13 +41,14 @@ impl ResultKind {
             ResultKind::Gone => "gone",
             ResultKind::Retry => "retry",
             ResultKind::Undeliverable => "undeliverable",
+            ResultKind::Withdrawn => "withdrawn",
         }
     }
 }
 
 #[derive(Default)]
 pub struct DeliveryMetrics {
-    results: [AtomicU64; 5],
+    results: [AtomicU64; ResultKind::ALL.len()],
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_micros: AtomicU64,

@@ -34,6 +34,9 @@ pub enum SendResult {
     },
     /// Cannot be sent at all (a key or URL we cannot use).
     Undeliverable(String),
+    /// Not sent, and never will be: what it carried is no longer shown (a relayed post deleted,
+    /// removed or held before its turn came).
+    Withdrawn(String),
 }
 
 /// How much of a response body is read (and thrown away) so the connection can be reused.

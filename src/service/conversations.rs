@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     db::{
+        deliveries::OutboundBody,
         now_millis,
         posts::{NewPost, PostContent},
         Db, Tx,
@@ -29,12 +30,11 @@ use crate::{
     error::{Error, Result},
     federation::{
         activities::{
-            announce::announce_activity, create_post::create_with_id, outgoing::Outgoing,
+            announce::{announce_activity, announce_id},
+            outgoing::Outgoing,
         },
         objects::{
-            local_actor::ApubLocalActor,
-            note::NoteJson,
-            post::{object_json, post_url},
+            local_actor::ApubLocalActor, note::NoteJson, post::object_json,
             remote_actor::ApubRemoteActor,
         },
     },
@@ -75,7 +75,24 @@ impl Relayer {
         delivery::enqueue::Queued {
             activity_id: id.as_str(),
             signer_id: self.id,
-            payload,
+            body: OutboundBody::Json(payload),
+            recipients: &self.followers,
+        }
+    }
+
+    /// The id of the Group's `Announce` of the `Create` that brought `object` from elsewhere.
+    pub fn relay_id(&self, object: &Url) -> Url {
+        announce_id(&self.url, object, "Create")
+    }
+
+    /// The Group's `Announce` `id` of the `Create` that brought the stored post `post_id`,
+    /// queued for its followers as a reference to the post: the delivery worker renders it
+    /// when it sends it (`relayed_posts`).
+    pub fn queued_relay<'a>(&'a self, id: &'a Url, post_id: i64) -> delivery::enqueue::Queued<'a> {
+        delivery::enqueue::Queued {
+            activity_id: id.as_str(),
+            signer_id: self.id,
+            body: OutboundBody::RelayOf(post_id),
             recipients: &self.followers,
         }
     }
@@ -175,7 +192,7 @@ pub async fn receive_note(
         if ancestors.is_empty() {
             let reply = NewReply::new(data, activity_id, &author.0, &note, html, anchor)
                 .held(hold)
-                .relayed_by(data, group);
+                .relayed_by(group);
             return match data.db.writer.write_batched::<RemoteReplies>(reply).await? {
                 Written::Stored {
                     id,
@@ -244,7 +261,7 @@ pub async fn receive_note(
                         let id =
                             insert_remote(conn, &state, &note, &html, place, Some(&activity_id))
                                 .await?;
-                        (stored_post(conn, id).await?, Some(parent))
+                        stored_post(conn, id).await?
                     }
                     Placement::Thread(forum) => {
                         let title = note.title(&html);
@@ -252,19 +269,15 @@ pub async fn receive_note(
                         let id =
                             insert_remote(conn, &state, &note, &html, place, Some(&activity_id))
                                 .await?;
-                        (stored_post(conn, id).await?, None)
+                        stored_post(conn, id).await?
                     }
                 };
-                let (stored, parent) = stored;
                 if let Some(reason) = &hold {
                     Db::hold_post(conn, stored.id, reason).await?;
                     return Ok((stored, None));
                 }
-                let parent_url = parent.map(|parent| post_url(&state, &parent));
-                let object = object_json(&state, &stored, parent_url, 0);
-                let create = create_with_id(&object, activity_id.clone());
                 let deliveries = match &group {
-                    Some(group) => relay_to(conn, &stored, group, &create)
+                    Some(group) => relay_received(conn, &stored, group)
                         .await?
                         .map_or(0, |(_, deliveries)| deliveries),
                     None => 0,
@@ -290,7 +303,7 @@ pub async fn receive_note(
 /// The Group that relays what is posted in `owner_id`'s conversations: the owner if it is a
 /// forum; journal and webinar owners relay nothing. Names and kinds of local actors never
 /// change, so the answer is kept.
-async fn relaying_group(data: &AppState, owner_id: i64) -> Result<Option<Relayer>> {
+pub(super) async fn relaying_group(data: &AppState, owner_id: i64) -> Result<Option<Relayer>> {
     if let Some(known) = data.relaying_groups.get(&owner_id) {
         return Ok(known);
     }
@@ -540,15 +553,13 @@ pub(crate) async fn relay_approved(
     data: &AppState,
     post: &Post,
 ) -> Result<Option<Url>> {
-    let Some(activity_id) = Db::post_activity(tx, post.id).await? else {
+    if Db::post_activity(tx, post.id).await?.is_none() {
+        return Ok(None);
+    }
+    let Some(group) = relaying_group(data, post.audience_id).await? else {
         return Ok(None);
     };
-    let Ok(activity_id) = Url::parse(&activity_id) else {
-        return Ok(None);
-    };
-    let object = object_json(data, post, parent_url(tx, data, post).await?, 0);
-    let create = create_with_id(&object, activity_id.clone());
-    relay_with_id(tx, data, post, &create).await
+    Ok(relay_received(tx, post, &group).await?.map(|(id, _)| id))
 }
 
 /// The id of what a post answers.
@@ -572,18 +583,6 @@ async fn relay(
     Ok(relay_queued(tx, data, post, activity)
         .await?
         .map_or(0, |(_, deliveries)| deliveries))
-}
-
-/// As [`relay`], returning the `Announce`'s id.
-pub(crate) async fn relay_with_id(
-    tx: &mut Tx,
-    data: &AppState,
-    post: &Post,
-    activity: &Outgoing,
-) -> Result<Option<Url>> {
-    Ok(relay_queued(tx, data, post, activity)
-        .await?
-        .map(|(id, _)| id))
 }
 
 async fn relay_queued(
@@ -619,6 +618,22 @@ async fn relay_to(
     }
     let (id, payload) = group.announce(activity);
     let deliveries = delivery::enqueue_many(tx, &[group.queued(&id, &payload)]).await?;
+    Ok(Some((id, deliveries.into_iter().sum())))
+}
+
+/// `group` (the post's forum) relays the `Create` that brought the remote post `post`, if it
+/// is public and not held: queued as a reference to the post (`relayed_posts` renders it).
+async fn relay_received(
+    tx: &mut AnyConnection,
+    post: &Post,
+    group: &Relayer,
+) -> Result<Option<(Url, usize)>> {
+    let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok());
+    let Some(object) = object.filter(|_| is_relayed(post)) else {
+        return Ok(None);
+    };
+    let id = group.relay_id(&object);
+    let deliveries = delivery::enqueue_many(tx, &[group.queued_relay(&id, post.id)]).await?;
     Ok(Some((id, deliveries.into_iter().sum())))
 }
 

@@ -13,6 +13,7 @@ pub mod profiles;
 pub mod publishing;
 pub mod reactions;
 pub mod recent_posts;
+pub mod relayed_posts;
 mod reply_writes;
 pub mod secrets;
 pub mod sessions;

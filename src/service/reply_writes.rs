@@ -25,10 +25,7 @@ use crate::{
     },
     delivery::{self, enqueue::Queued},
     error::{Error, Result},
-    federation::{
-        activities::create_post::create_with_id,
-        objects::{note::NoteJson, post::object_json},
-    },
+    federation::objects::note::NoteJson,
     model::{Author, Post, PostDetails, PostKind, RemoteActor},
     state::AppState,
 };
@@ -40,14 +37,7 @@ pub(crate) struct NewReply {
     /// The post as it will be stored, held or not (its `id` comes from the database).
     pub post: Post,
     /// The forum's Group, which relays the reply if it is public and not held.
-    pub relay: Option<Relay>,
-    /// The id of what the reply answers.
-    pub parent_url: Url,
-}
-
-pub(crate) struct Relay {
-    pub state: AppState,
-    pub group: Relayer,
+    pub relay: Option<Relayer>,
 }
 
 /// What became of a reply.
@@ -71,7 +61,6 @@ impl NewReply {
         html: String,
         parent: &Post,
     ) -> NewReply {
-        let parent_url = crate::federation::objects::post::post_url(data, parent);
         let post = Post {
             id: 0,
             ap_id: Some(note.id.to_string()),
@@ -116,7 +105,6 @@ impl NewReply {
             activity_id: activity_id.clone(),
             post,
             relay: None,
-            parent_url,
         }
     }
 
@@ -127,11 +115,8 @@ impl NewReply {
     }
 
     /// Relayed by `group` (the forum's Group) when public and not held.
-    pub fn relayed_by(mut self, data: &AppState, group: Option<Relayer>) -> NewReply {
-        self.relay = group.map(|group| Relay {
-            state: data.clone(),
-            group,
-        });
+    pub fn relayed_by(mut self, group: Option<Relayer>) -> NewReply {
+        self.relay = group;
         self
     }
 
@@ -256,24 +241,22 @@ async fn write_replies(
         }
     }
 
-    // The Groups' Announces of the public replies not held, queued together.
+    // The Groups' Announces of the public replies not held, queued together as references to
+    // the posts: the delivery worker renders each when it sends it (`relayed_posts`).
     let mut announces = Vec::new();
     for (w, (n, post)) in written.iter().enumerate() {
-        let Some(relay) = &items[*n].relay else {
+        let Some(group) = &items[*n].relay else {
             continue;
         };
-        if !is_relayed(post) {
+        let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok());
+        let Some(object) = object.filter(|_| is_relayed(post)) else {
             continue;
-        }
-        let parent_url = Some(items[*n].parent_url.clone());
-        let object = object_json(&relay.state, post, parent_url, 0);
-        let create = create_with_id(&object, items[*n].activity_id.clone());
-        let (id, payload) = relay.group.announce(&create);
-        announces.push((w, &relay.group, id, payload));
+        };
+        announces.push((w, group, group.relay_id(&object), post.id));
     }
     let queued: Vec<Queued<'_>> = announces
         .iter()
-        .map(|(_, group, id, payload)| group.queued(id, payload))
+        .map(|(_, group, id, post_id)| group.queued_relay(id, *post_id))
         .collect();
     let counts = delivery::enqueue_many(conn, &queued).await?;
     let mut deliveries: HashMap<usize, usize> = announces

@@ -18,17 +18,25 @@ fn addressed(mut announce: Outgoing, group: &Url) -> Outgoing {
 
 /// The Group relays `activity` (a `Create`, `Update` or `Delete` by a participant).
 pub fn announce_activity(group: &Url, activity: &Outgoing) -> Outgoing {
-    // Ids under a local object's own, so that everything about one post can be found (and
-    // withdrawn when it is deleted); under the Group's for objects from elsewhere.
-    let object = activity.object_id_or(group);
-    let id = if object.origin() != group.origin() {
+    let id = announce_id(group, &activity.object_id_or(group), activity.kind);
+    announce_activity_with_id(group, activity, id)
+}
+
+/// The id of the Group's `Announce` of an activity of `kind` about `object`: under a local
+/// object's own, so that everything about one post can be found (and withdrawn when it is
+/// deleted); under the Group's for objects from elsewhere, unique to this `Announce`.
+pub fn announce_id(group: &Url, object: &Url, kind: &str) -> Url {
+    if object.origin() != group.origin() {
         unique_id(group, "announces")
-    } else if activity.kind == "Create" {
-        Url::parse(&format!("{object}/announce"))
-            .unwrap_or_else(|_| unique_id(&object, "announces"))
+    } else if kind == "Create" {
+        Url::parse(&format!("{object}/announce")).unwrap_or_else(|_| unique_id(object, "announces"))
     } else {
-        unique_id(&object, "announces")
-    };
+        unique_id(object, "announces")
+    }
+}
+
+/// As [`announce_activity`], under an id chosen before (when the relay was queued).
+pub fn announce_activity_with_id(group: &Url, activity: &Outgoing, id: Url) -> Outgoing {
     addressed(
         Outgoing::new("Announce", id, group.clone(), activity.embedded()),
         group,

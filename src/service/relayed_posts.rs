@@ -1,0 +1,67 @@
+//! A forum's Group relays each public post that reaches it from another server as an `Announce`
+//! of the `Create` that brought it. The relay is queued as a reference to the post
+//! (`OutboundBody::RelayOf`), and rendered here when the delivery worker first sends it: the
+//! queue keeps no copy of what was written, the inbox's group-commit writer builds no JSON, and
+//! what goes out is the post as it is then. A post deleted, removed or held by then (or in a
+//! conversation deleted or removed) is not sent: its deliveries are withdrawn.
+
+use url::Url;
+
+use super::conversations::{is_relayed, relaying_group};
+use crate::{
+    db::{deliveries::Delivery, Db},
+    error::Result,
+    federation::{
+        activities::{announce::announce_activity_with_id, create_post::create_with_id},
+        objects::post::{local_post_url, object_json},
+    },
+    model::Post,
+    state::AppState,
+};
+
+/// The JSON of the Group's `Announce` that `delivery` carries, relaying the post `post_id`;
+/// `None` when it is not to be sent (see the module's comment).
+pub async fn announce_json(
+    state: &AppState,
+    delivery: &Delivery,
+    post_id: i64,
+) -> Result<Option<String>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let Some(post) = Db::post_by_id_in(&mut conn, post_id).await? else {
+        return Ok(None);
+    };
+    // Only the post's own forum relays it, under the id the relay was queued with.
+    if !shown(&post) || post.audience_id != delivery.signer_id {
+        return Ok(None);
+    }
+    let Some(context) = Db::relay_context(&mut conn, post.id).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let create_id = context.create_id.as_deref().map(Url::parse);
+    let (Ok(announce_id), Some(Ok(create_id)), true) = (
+        Url::parse(&delivery.activity_ap_id),
+        create_id,
+        context.conversation_stands,
+    ) else {
+        return Ok(None);
+    };
+    let Some(group) = relaying_group(state, post.audience_id).await? else {
+        return Ok(None);
+    };
+    let parent_url = match (post.parent_id, context.parent_ap_id) {
+        (Some(_), Some(ap_id)) => Url::parse(&ap_id).ok(),
+        (Some(parent_id), None) => Some(local_post_url(state, parent_id)),
+        (None, _) => None,
+    };
+    let object = object_json(state, &post, parent_url, 0);
+    let create = create_with_id(&object, create_id);
+    Ok(Some(
+        announce_activity_with_id(&group.url, &create, announce_id).payload(),
+    ))
+}
+
+/// Whether the Group still relays `post`: public, not held, not deleted, not removed.
+fn shown(post: &Post) -> bool {
+    is_relayed(post) && !post.is_deleted() && post.removed_at.is_none()
+}
