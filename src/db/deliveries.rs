@@ -34,7 +34,7 @@ pub enum OutboundBody<'a> {
     /// The JSON as it is sent.
     Json(&'a str),
     /// The Group's `Announce` of the `Create` that brought this post from another server,
-    /// rendered from the post when it is sent (`delivery::relayed`): nothing copied into the
+    /// rendered from the post when it is sent (`service::relayed_posts`): nothing copied into the
     /// queue, and nothing sent if the post is deleted, removed or held before then.
     RelayOf(i64),
 }

@@ -7,7 +7,7 @@
 
 use url::Url;
 
-use super::conversations::{is_relayed, relaying_group};
+use super::conversations::relaying_group;
 use crate::{
     db::{deliveries::Delivery, Db},
     error::Result,
@@ -15,7 +15,6 @@ use crate::{
         activities::{announce::announce_activity_with_id, create_post::create_with_id},
         objects::post::{local_post_url, object_json},
     },
-    model::Post,
     state::AppState,
 };
 
@@ -31,19 +30,19 @@ pub async fn announce_json(
         return Ok(None);
     };
     // Only the post's own forum relays it, under the id the relay was queued with.
-    if !shown(&post) || post.audience_id != delivery.signer_id {
+    if !post.is_visible() || post.audience_id != delivery.signer_id {
         return Ok(None);
     }
     let Some(context) = Db::relay_context(&mut conn, post.id).await? else {
         return Ok(None);
     };
     drop(conn);
+    if !context.conversation_stands {
+        return Ok(None);
+    }
     let create_id = context.create_id.as_deref().map(Url::parse);
-    let (Ok(announce_id), Some(Ok(create_id)), true) = (
-        Url::parse(&delivery.activity_ap_id),
-        create_id,
-        context.conversation_stands,
-    ) else {
+    let (Ok(announce_id), Some(Ok(create_id))) = (Url::parse(&delivery.activity_ap_id), create_id)
+    else {
         return Ok(None);
     };
     let Some(group) = relaying_group(state, post.audience_id).await? else {
@@ -59,9 +58,4 @@ pub async fn announce_json(
     Ok(Some(
         announce_activity_with_id(&group.url, &create, announce_id).payload(),
     ))
-}
-
-/// Whether the Group still relays `post`: public, not held, not deleted, not removed.
-fn shown(post: &Post) -> bool {
-    is_relayed(post) && !post.is_deleted() && post.removed_at.is_none()
 }
