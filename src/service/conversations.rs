@@ -70,31 +70,26 @@ impl Relayer {
         (announce.id, payload)
     }
 
-    /// The `Announce` `id` to queue for the Group's followers.
-    pub fn queued<'a>(&'a self, id: &'a Url, payload: &'a str) -> delivery::enqueue::Queued<'a> {
+    /// The `Announce` `id`, carrying `body`, to queue for the Group's followers.
+    pub fn queued<'a>(
+        &'a self,
+        id: &'a Url,
+        body: OutboundBody<'a>,
+    ) -> delivery::enqueue::Queued<'a> {
         delivery::enqueue::Queued {
             activity_id: id.as_str(),
             signer_id: self.id,
-            body: OutboundBody::Json(payload),
+            body,
             recipients: &self.followers,
         }
     }
 
-    /// The id of the Group's `Announce` of the `Create` that brought `object` from elsewhere.
-    pub fn relay_id(&self, object: &Url) -> Url {
-        announce_id(&self.url, object, "Create")
-    }
-
-    /// The Group's `Announce` `id` of the `Create` that brought the stored post `post_id`,
-    /// queued for its followers as a reference to the post: the delivery worker renders it
-    /// when it sends it (`relayed_posts`).
-    pub fn queued_relay<'a>(&'a self, id: &'a Url, post_id: i64) -> delivery::enqueue::Queued<'a> {
-        delivery::enqueue::Queued {
-            activity_id: id.as_str(),
-            signer_id: self.id,
-            body: OutboundBody::RelayOf(post_id),
-            recipients: &self.followers,
-        }
+    /// The id of the Group's `Announce` of the `Create` that brought `post` from elsewhere, if
+    /// the Group relays it (public, not held). Queued with `OutboundBody::RelayOf`, the delivery
+    /// worker renders it when it sends it (`relayed_posts`).
+    pub fn relay_id(&self, post: &Post) -> Option<Url> {
+        let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok())?;
+        is_relayed(post).then(|| announce_id(&self.url, &object, "Create"))
     }
 }
 
@@ -617,7 +612,8 @@ async fn relay_to(
         return Ok(None);
     }
     let (id, payload) = group.announce(activity);
-    let deliveries = delivery::enqueue_many(tx, &[group.queued(&id, &payload)]).await?;
+    let deliveries =
+        delivery::enqueue_many(tx, &[group.queued(&id, OutboundBody::Json(&payload))]).await?;
     Ok(Some((id, deliveries.into_iter().sum())))
 }
 
@@ -628,12 +624,11 @@ async fn relay_received(
     post: &Post,
     group: &Relayer,
 ) -> Result<Option<(Url, usize)>> {
-    let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok());
-    let Some(object) = object.filter(|_| is_relayed(post)) else {
+    let Some(id) = group.relay_id(post) else {
         return Ok(None);
     };
-    let id = group.relay_id(&object);
-    let deliveries = delivery::enqueue_many(tx, &[group.queued_relay(&id, post.id)]).await?;
+    let queued = group.queued(&id, OutboundBody::RelayOf(post.id));
+    let deliveries = delivery::enqueue_many(tx, &[queued]).await?;
     Ok(Some((id, deliveries.into_iter().sum())))
 }
 

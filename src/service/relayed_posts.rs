@@ -13,7 +13,7 @@ use crate::{
     error::Result,
     federation::{
         activities::{announce::announce_activity_with_id, create_post::create_with_id},
-        objects::post::{local_post_url, object_json},
+        objects::post::{object_json, post_url_of},
     },
     state::AppState,
 };
@@ -48,11 +48,9 @@ pub async fn announce_json(
     let Some(group) = relaying_group(state, post.audience_id).await? else {
         return Ok(None);
     };
-    let parent_url = match (post.parent_id, context.parent_ap_id) {
-        (Some(_), Some(ap_id)) => Url::parse(&ap_id).ok(),
-        (Some(parent_id), None) => Some(local_post_url(state, parent_id)),
-        (None, _) => None,
-    };
+    let parent_url = post
+        .parent_id
+        .map(|parent_id| post_url_of(state, parent_id, context.parent_ap_id.as_deref()));
     let object = object_json(state, &post, parent_url, 0);
     let create = create_with_id(&object, create_id);
     Ok(Some(

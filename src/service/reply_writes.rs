@@ -15,9 +15,10 @@ use futures::future::BoxFuture;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::conversations::{already_processed, conversation_locked, is_relayed, Relayer};
+use super::conversations::{already_processed, conversation_locked, Relayer};
 use crate::{
     db::{
+        deliveries::OutboundBody,
         now_millis,
         posts::{NewPost, PostContent},
         writer::{BatchAnswers, BatchWrite},
@@ -248,15 +249,13 @@ async fn write_replies(
         let Some(group) = &items[*n].relay else {
             continue;
         };
-        let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok());
-        let Some(object) = object.filter(|_| is_relayed(post)) else {
-            continue;
-        };
-        announces.push((w, group, group.relay_id(&object), post.id));
+        if let Some(id) = group.relay_id(post) {
+            announces.push((w, group, id, post.id));
+        }
     }
     let queued: Vec<Queued<'_>> = announces
         .iter()
-        .map(|(_, group, id, post_id)| group.queued_relay(id, *post_id))
+        .map(|(_, group, id, post_id)| group.queued(id, OutboundBody::RelayOf(*post_id)))
         .collect();
     let counts = delivery::enqueue_many(conn, &queued).await?;
     let mut deliveries: HashMap<usize, usize> = announces

@@ -86,10 +86,14 @@ pub fn local_post_id(state: &AppState, url: &Url) -> Option<i64> {
 
 /// The ActivityPub id of any stored post (a remote one keeps its own).
 pub fn post_url(state: &AppState, post: &Post) -> Url {
-    post.ap_id
-        .as_deref()
-        .and_then(|id| Url::parse(id).ok())
-        .unwrap_or_else(|| local_post_url(state, post.id))
+    post_url_of(state, post.id, post.ap_id.as_deref())
+}
+
+/// As [`post_url`], from the post's row id and its id elsewhere (`ap_id`, remote posts only).
+pub fn post_url_of(state: &AppState, id: i64, ap_id: Option<&str>) -> Url {
+    ap_id
+        .and_then(|ap_id| Url::parse(ap_id).ok())
+        .unwrap_or_else(|| local_post_url(state, id))
 }
 
 /// The id of a post's author.
