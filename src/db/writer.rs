@@ -13,8 +13,8 @@
 //! thread and back, and that, not SQLite, bounded the writer (see docs/performance.md). The
 //! first kind of a batch is written with no savepoint around it (a failure as a whole rolls the
 //! young transaction back and begins it again). On SQLite a savepoint also keeps a statement
-//! journal of the pages it changes; without it the ingest benchmark took a quarter more replies
-//! a second.
+//! journal of the pages it changes; without it the ingest benchmark took a fifth more replies a
+//! second.
 //!
 //! Rules for a write: it must not wait for another pool connection (the writer holds one; under
 //! load the pool would run dry), it should only write and read what it writes (reads belong
