@@ -1,8 +1,9 @@
 //! How queueing deliveries and the delivery worker meet on one instance's row in PostgreSQL,
 //! where transactions run side by side (SQLite runs one writer at a time): transactions that
 //! queue deliveries to the same instance do not wait for each other, the worker can claim an
-//! instance while they are open, and its release of an instance to idle never strands a
-//! delivery queued at the same moment, whichever of the two comes first.
+//! instance while they are open, its release of an instance to idle never strands a
+//! delivery queued at the same moment, whichever of the two comes first, and it never waits
+//! for a transaction queueing deliveries (which could deadlock).
 
 mod common;
 
@@ -36,20 +37,27 @@ async fn database() -> (Db, i64) {
     (db, signer)
 }
 
-fn target() -> DeliveryTarget {
+const OTHER_INSTANCE: &str = "localhost:7002";
+
+fn target(instance: &str) -> DeliveryTarget {
     DeliveryTarget {
-        instance: INSTANCE.to_string(),
-        inbox: format!("http://{INSTANCE}/inbox"),
+        instance: instance.to_string(),
+        inbox: format!("http://{instance}/inbox"),
         recipient_actor_id: None,
     }
 }
 
 /// Queues one activity (`ap_id`) to [`INSTANCE`] in `conn`'s transaction; its delivery's id.
 async fn queue(conn: &mut AnyConnection, signer: i64, ap_id: &str) -> i64 {
+    queue_to(conn, signer, ap_id, INSTANCE).await
+}
+
+/// Queues one activity (`ap_id`) to `instance` in `conn`'s transaction; its delivery's id.
+async fn queue_to(conn: &mut AnyConnection, signer: i64, ap_id: &str, instance: &str) -> i64 {
     let ids = Db::insert_outbound_activities(conn, &[(ap_id, signer, OutboundBody::Json("{}"))])
         .await
         .unwrap();
-    Db::insert_deliveries(conn, ids[0], &[target()])
+    Db::insert_deliveries(conn, ids[0], &[target(instance)])
         .await
         .unwrap();
     sqlx::query_scalar("SELECT id FROM deliveries WHERE activity_id = $1")
@@ -60,8 +68,12 @@ async fn queue(conn: &mut AnyConnection, signer: i64, ap_id: &str) -> i64 {
 }
 
 async fn next_attempt_at(db: &Db) -> i64 {
+    next_attempt_at_of(db, INSTANCE).await
+}
+
+async fn next_attempt_at_of(db: &Db, instance: &str) -> i64 {
     sqlx::query_scalar("SELECT next_attempt_at FROM delivery_instances WHERE instance = $1")
-        .bind(INSTANCE)
+        .bind(instance)
         .fetch_one(&db.pool)
         .await
         .unwrap()
@@ -161,29 +173,24 @@ async fn enqueuers_share_an_instance_and_the_worker_still_claims_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_release_waits_for_a_delivery_being_queued_and_keeps_the_instance_due() {
+async fn a_release_beside_a_delivery_being_queued_does_not_wait_and_keeps_the_instance_due() {
     let (db, signer) = database().await;
     let (sent, worker) = claimed_with_one_delivery(&db, signer).await;
 
     // A delivery is being queued (not yet committed) when the worker reports its last one
-    // sent and releases the instance.
+    // sent and releases the instance: the release goes ahead, and does not idle the instance.
     let mut conn = db.pool.acquire().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
     let late = queue(&mut tx, signer, "http://localhost:1/activities/late").await;
-    let release = {
-        let db = db.clone();
-        tokio::spawn(async move {
-            db.record_delivery_outcomes(worker, &delivered_and_released(sent))
-                .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        !release.is_finished(),
-        "the release went ahead of a delivery being queued"
-    );
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        db.record_delivery_outcomes(worker, &delivered_and_released(sent)),
+    )
+    .await
+    .expect("the release waited for a transaction queueing deliveries")
+    .unwrap();
+    assert_ne!(next_attempt_at(&db).await, IDLE, "the instance went idle");
     tx.commit().await.unwrap();
-    release.await.unwrap().unwrap();
 
     assert_ne!(
         next_attempt_at(&db).await,
@@ -191,6 +198,86 @@ async fn a_release_waits_for_a_delivery_being_queued_and_keeps_the_instance_due(
         "the late delivery was stranded"
     );
     claimed_again_for(&db, late).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_and_a_transaction_queueing_for_two_instances_out_of_order_do_not_deadlock() {
+    let (db, signer) = database().await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let sent_first = queue_to(&mut tx, signer, "http://localhost:1/a/1", INSTANCE).await;
+    let sent_other = queue_to(&mut tx, signer, "http://localhost:1/b/1", OTHER_INSTANCE).await;
+    tx.commit().await.unwrap();
+    let claimed = db
+        .claim_instances("worker-a", i64::MAX / 2, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2, "both instances are claimed");
+
+    // A transaction (the writer's batch, say) queues for the instance later in name order,
+    // then, in a statement of its own, for the earlier one; between the two, the worker
+    // releases both. Were the release to lock the earlier one and wait for the later, each
+    // would wait for the other, and PostgreSQL would abort one of them.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let late_other = queue_to(&mut tx, signer, "http://localhost:1/b/2", OTHER_INSTANCE).await;
+    let release = {
+        let db = db.clone();
+        let batch = OutcomeBatch {
+            finished: [sent_first, sent_other]
+                .into_iter()
+                .map(|id| FinishedDelivery {
+                    id,
+                    state: DELIVERED,
+                    status: "202".to_string(),
+                })
+                .collect(),
+            instances: [INSTANCE, OTHER_INSTANCE]
+                .into_iter()
+                .flat_map(|instance| {
+                    [
+                        InstanceUpdate::Succeeded {
+                            instance: instance.to_string(),
+                            status: "202".to_string(),
+                        },
+                        InstanceUpdate::Released {
+                            instance: instance.to_string(),
+                        },
+                    ]
+                })
+                .collect(),
+            ..OutcomeBatch::default()
+        };
+        tokio::spawn(async move { db.record_delivery_outcomes("worker-a", &batch).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late_first = queue_to(&mut tx, signer, "http://localhost:1/a/2", INSTANCE).await;
+    tx.commit().await.unwrap();
+    release
+        .await
+        .unwrap()
+        .expect("the release was aborted (deadlock)");
+
+    for instance in [INSTANCE, OTHER_INSTANCE] {
+        assert_ne!(
+            next_attempt_at_of(&db, instance).await,
+            IDLE,
+            "a delivery to {instance} was stranded"
+        );
+    }
+    let claimed = db
+        .claim_instances("worker-b", i64::MAX / 2, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2, "an instance is not due");
+    let mut pending: Vec<i64> = sqlx::query_scalar("SELECT id FROM deliveries WHERE state = 0")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    pending.sort_unstable();
+    let mut expected = vec![late_first, late_other];
+    expected.sort_unstable();
+    assert_eq!(pending, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

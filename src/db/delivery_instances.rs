@@ -2,7 +2,7 @@
 //! lease, `FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL) so that one worker at a time sends to
 //! it, in order; recording outcomes in batches; and the per-instance status operators read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{any::AnyRow, AnyConnection, Connection, Row};
 
@@ -266,19 +266,28 @@ async fn record_outcomes_in(
     let now = now_millis();
     let effects = fold_instance_updates(&batch.instances);
     let mut tx = conn.begin().await?;
+    // Instances whose row a transaction queueing deliveries holds right now (PostgreSQL):
+    // released below, never to idle, as deliveries are being queued for them.
+    let mut busy: BTreeSet<&str> = BTreeSet::new();
     if backend == Backend::Postgres && !effects.is_empty() {
-        // Lock the instances first, in name order, as enqueueing does: no deadlocks, and a
-        // release below sees every delivery queued before it took the lock (`FOR UPDATE`
-        // waits for the enqueuers' `KEY SHARE` locks, that is for their commits).
+        // Lock the instances first, skipping those enqueuers hold (`KEY SHARE`). A release to
+        // idle then sees every delivery queued before it (their enqueuers have committed),
+        // and an enqueuer that comes after waits for this commit and wakes the idle instance.
+        // Waiting for enqueuers instead could deadlock: one transaction may queue deliveries
+        // for several instances in several statements (the writer's batch), locking them out
+        // of name order, while this one waits on one of them holding the others.
+        busy = effects.keys().map(String::as_str).collect();
         let names: Vec<&String> = effects.keys().collect();
         for chunk in names.chunks(CHUNK) {
             let sql = format!(
                 "SELECT instance FROM delivery_instances WHERE instance IN ({}) \
-                     ORDER BY instance FOR UPDATE",
+                     ORDER BY instance FOR UPDATE SKIP LOCKED",
                 placeholders(1, chunk.len())
             );
             let query = bind_each(sqlx::query(&sql), chunk.iter().map(|name| name.as_str()));
-            query.fetch_all(&mut *tx).await?;
+            for row in query.fetch_all(&mut *tx).await? {
+                busy.remove(row.try_get::<String, _>("instance")?.as_str());
+            }
         }
     }
     // Finished deliveries, grouped by (state, status) so that a fan-out is a few statements.
@@ -322,6 +331,7 @@ async fn record_outcomes_in(
     }
     let mut succeeded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut released = Vec::new();
+    let mut released_busy = Vec::new();
     for (instance, effect) in &effects {
         match &effect.health {
             Some(Health::Succeeded(status)) => succeeded.entry(status).or_default().push(instance),
@@ -349,7 +359,9 @@ async fn record_outcomes_in(
             }
             None => {}
         }
-        if effect.released {
+        if effect.released && busy.contains(instance.as_str()) {
+            released_busy.push(instance.as_str());
+        } else if effect.released {
             released.push(instance.as_str());
         }
     }
@@ -377,6 +389,17 @@ async fn record_outcomes_in(
                      SELECT 1 FROM deliveries d \
                      WHERE d.instance = delivery_instances.instance AND d.state = 0) \
                      THEN {IDLE} ELSE next_attempt_at END \
+                 WHERE claimed_by = $1 AND instance IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let query = bind_each(sqlx::query(&sql).bind(worker), chunk.iter().copied());
+        query.execute(&mut *tx).await?;
+    }
+    for chunk in released_busy.chunks(CHUNK) {
+        // Deliveries are being queued: the instance stays due, and is claimed again for them
+        // (were they rolled back, it would stay due with nothing to send, which claims skip).
+        let sql = format!(
+            "UPDATE delivery_instances SET claimed_until = 0, claimed_by = NULL \
                  WHERE claimed_by = $1 AND instance IN ({})",
             placeholders(2, chunk.len())
         );
