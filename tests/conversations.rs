@@ -186,6 +186,21 @@ async fn replies_from_three_instances_are_threaded_and_relayed(db: TestDb) {
     assert_eq!(announce["object"]["actor"], one.actor_id("alice"));
     assert_eq!(announce["object"]["object"]["inReplyTo"], thread);
 
+    // The forum's outbox lists the same Announce, under the id it was sent with, of the same
+    // Create, on every read.
+    for _ in 0..2 {
+        let outbox = get_activity_json(&rounds.url("/actors/community/outbox?page=1")).await;
+        let listed = outbox["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["object"]["object"]["id"] == first_id)
+            .expect("the relayed reply is in the forum's outbox")
+            .clone();
+        assert_eq!(listed["id"], announce["id"]);
+        assert_eq!(listed["object"]["id"], create_first["id"]);
+    }
+
     // The same activity again: 409, nothing changes. The same post by another route: 202,
     // stored once.
     assert_eq!(send(&rounds, &one, "alice", &create_first).await, 409);

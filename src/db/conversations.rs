@@ -115,6 +115,27 @@ impl Db {
             .flatten())
     }
 
+    /// The ids of the `Create`s that brought the posts `post_ids`, for those that came in one.
+    pub async fn post_activities(
+        &self,
+        post_ids: &[i64],
+    ) -> Result<HashMap<i64, String>, sqlx::Error> {
+        if post_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, activity_ap_id FROM posts WHERE {} AND activity_ap_id IS NOT NULL",
+            in_json_list(self.backend, "id", 1, false)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(json_list(post_ids)?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("activity_ap_id")?)))
+            .collect()
+    }
+
     /// What relaying the post `post_id` needs besides the post: the id of the `Create` that
     /// brought it, the id of the remote post it answers (`None` for a local one or none), and
     /// whether its conversation's first post stands (not deleted, not removed). `None` if there

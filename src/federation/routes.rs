@@ -1,6 +1,8 @@
 //! Actor documents and their collections, with content negotiation: ActivityStreams JSON for
 //! `application/activity+json` and `application/ld+json`, the HTML page for everyone else.
 
+use std::collections::HashMap;
+
 use activitypub_federation::config::Data;
 use axum::{
     body::Bytes,
@@ -15,13 +17,16 @@ use serde_json::{json, Value};
 use url::Url;
 
 use super::{
-    activities::{announce::announce_activity, create_post::create_post},
+    activities::{
+        announce::{announce_activity, announce_activity_with_id, relay_announce_id},
+        create_post::{create_post, create_with_id},
+    },
     actor_documents::actor_document,
     inbox, ACTIVITY_JSON,
 };
 use crate::{
     error::{Error, Result},
-    model::{ActorKind, LocalActor},
+    model::{ActorKind, Author, LocalActor},
     state::AppState,
     web,
 };
@@ -219,14 +224,34 @@ async fn outbox(
             data.db.outbox_posts(row.id, group, 0, 0).await?.1,
         ),
     };
+    // A post from elsewhere is listed as the Group relayed it: an `Announce`, under the id it
+    // was sent with, of the `Create` that brought it, under that `Create`'s own id (a post
+    // fetched rather than received came in none: a `Create` is made for it).
+    let remote: Vec<i64> = posts
+        .iter()
+        .filter(|post| matches!(post.author, Author::Remote { .. }))
+        .map(|post| post.id)
+        .collect();
+    let creates = if group {
+        data.db.post_activities(&remote).await?
+    } else {
+        HashMap::new()
+    };
+    let group_url = data.actor_url(&row);
     let mut items = Vec::with_capacity(posts.len());
     for post in &posts {
         let object = super::post_routes::object_json_of(&data, post).await?;
-        let create = create_post(&object);
-        items.push(if group {
-            announce_activity(&data.actor_url(&row), &create).embedded()
-        } else {
+        let create = match creates.get(&post.id).map(|id| Url::parse(id)) {
+            Some(Ok(create_id)) => create_with_id(&object, create_id),
+            _ => create_post(&object),
+        };
+        items.push(if !group {
             create.embedded()
+        } else if matches!(post.author, Author::Remote { .. }) {
+            let announce_id = relay_announce_id(&group_url, post.id);
+            announce_activity_with_id(&group_url, &create, announce_id).embedded()
+        } else {
+            announce_activity(&group_url, &create).embedded()
         });
     }
     Ok(activity_response(

@@ -30,7 +30,7 @@ use crate::{
     error::{Error, Result},
     federation::{
         activities::{
-            announce::{announce_activity, announce_id},
+            announce::{announce_activity, relay_announce_id},
             outgoing::Outgoing,
         },
         objects::{
@@ -88,8 +88,8 @@ impl Relayer {
     /// the Group relays it (public, not held). Queued with `OutboundBody::RelayOf`, the delivery
     /// worker renders it when it sends it (`relayed_posts`).
     pub fn relay_id(&self, post: &Post) -> Option<Url> {
-        let object = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok())?;
-        is_relayed(post).then(|| announce_id(&self.url, &object, "Create"))
+        post.ap_id.as_deref().and_then(|id| Url::parse(id).ok())?;
+        is_relayed(post).then(|| relay_announce_id(&self.url, post.id))
     }
 }
 

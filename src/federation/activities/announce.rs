@@ -35,6 +35,17 @@ pub fn announce_id(group: &Url, object: &Url, kind: &str) -> Url {
     }
 }
 
+/// The id of a Group's `Announce` of the `Create` that brought a post from elsewhere (its row
+/// `post_id`): one id for each post, the same in the delivery queue and in the Group's outbox,
+/// so that a server reading both sees one activity. The row id is written in fixed-width
+/// hexadecimal (`…/actors/community#relays/00000000002a`): ids made later sort later, as the
+/// delivery queue's index of activity ids prefers (see [`unique_id`]).
+pub fn relay_announce_id(group: &Url, post_id: i64) -> Url {
+    let mut id = group.clone();
+    id.set_fragment(Some(&format!("relays/{:012x}", post_id.max(0))));
+    id
+}
+
 /// As [`announce_activity`], under an id chosen before (when the relay was queued).
 pub fn announce_activity_with_id(group: &Url, activity: &Outgoing, id: Url) -> Outgoing {
     addressed(
