@@ -4,7 +4,8 @@
 //! relayed exactly as one at a time: a replay within the burst answers 409 once, the same note by
 //! two routes is stored once, and each relayed object carries the row id its post was stored
 //! with. The writer keeps its connection from batch to batch, gives back a broken one, and
-//! gives it back when the pool closes, however the close falls; it counts its batches, writes
+//! gives it back when the pool closes, however the close falls; a batch that does not commit
+//! leaves no transaction open in the pool; it counts its batches, writes
 //! and time, which `/metrics` shows.
 
 mod common;
@@ -123,19 +124,25 @@ async fn write_while_held<const DB: usize>(
     answers
 }
 
-async fn batches_are_one_call_and_fall_back_to_one_item_at_a_time(kind: TestDb) {
-    let (url, _dir) = fresh_database(kind).await;
+/// A fresh database with the table `numbers`, and one writer task on it (PostgreSQL runs
+/// several, which would share the items out). The directory is a SQLite database's.
+async fn numbers_and_one_writer(kind: TestDb) -> (Db, Writer, Option<tempfile::TempDir>) {
+    let (url, dir) = fresh_database(kind).await;
     let db = Db::connect(&test_config(0, &url)).await.unwrap();
     sqlx::query("CREATE TABLE numbers (n BIGINT PRIMARY KEY)")
         .execute(&db.pool)
         .await
         .unwrap();
-    // One writer task (PostgreSQL runs several, which would share the items out).
     let begin = match kind {
         TestDb::Sqlite => "BEGIN IMMEDIATE",
         TestDb::Postgres => "BEGIN",
     };
     let writer = Writer::new(db.pool.clone(), 1, begin);
+    (db, writer, dir)
+}
+
+async fn batches_are_one_call_and_fall_back_to_one_item_at_a_time(kind: TestDb) {
+    let (db, writer, _dir) = numbers_and_one_writer(kind).await;
     match kind {
         TestDb::Sqlite => batches_on::<0>(&db, &writer).await,
         TestDb::Postgres => batches_on::<1>(&db, &writer).await,
@@ -432,6 +439,51 @@ async fn the_writer_keeps_its_connection_and_gives_a_broken_one_back(kind: TestD
     assert!(after.is_err());
 }
 
+/// A batch that does not commit leaves no transaction open behind it. The writer's transaction
+/// is its own statements (sqlx does not know of it): when a write panics, the batch is
+/// abandoned, and the connection, its transaction still open, must be closed rather than given
+/// back to the pool, where it would hold SQLite's write lock (or, on PostgreSQL, the rows its
+/// batch wrote) and the next user would find itself inside it.
+async fn a_batch_that_does_not_commit_leaves_no_transaction_open(kind: TestDb) {
+    let (db, writer, _dir) = numbers_and_one_writer(kind).await;
+
+    // While the writer is held, a write that stores 1, then one that panics: one batch.
+    let held = hold_writer(&writer, 300);
+    let writes = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let stores = write_sql(&writer, "INSERT INTO numbers (n) VALUES (1)");
+        let panics = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            writer
+                .write::<(), sqlx::Error, _>(|_conn| Box::pin(async { panic!("a broken write") }))
+                .await
+        };
+        tokio::join!(stores, panics)
+    };
+    let ((), (stored, panicked)) = tokio::join!(held, writes);
+    assert!(stored.is_err(), "its batch was not committed: {stored:?}");
+    assert!(panicked.is_err());
+    assert_eq!(numbers(&db).await, Vec::<i64>::new());
+
+    // Another connection writes at once: no transaction holds the lock or the row, and
+    // none is waiting in the pool (SQLite would wait 5 s for its lock, PostgreSQL for the row).
+    let elsewhere = async {
+        let mut tx = db.begin().await?;
+        sqlx::query("INSERT INTO numbers (n) VALUES (1)")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    };
+    tokio::time::timeout(Duration::from_secs(2), elsewhere)
+        .await
+        .expect("nothing holds the database")
+        .expect("the write elsewhere commits");
+    write_sql(&writer, "INSERT INTO numbers (n) VALUES (2)")
+        .await
+        .expect("the writer goes on with another connection");
+    assert_eq!(numbers(&db).await, vec![1, 2]);
+}
+
 /// However the pool's close falls against the writer going back to wait for work (the two run
 /// on different threads here), the close does not wait for the writer's connection forever and
 /// a write after it fails: the writer never goes on with a connection of a closed pool. Each
@@ -493,6 +545,7 @@ both_databases!(
     batches_are_one_call_and_fall_back_to_one_item_at_a_time,
     a_burst_of_replies_is_stored_and_relayed_once_each,
     the_writer_keeps_its_connection_and_gives_a_broken_one_back,
+    a_batch_that_does_not_commit_leaves_no_transaction_open,
 );
 
 /// SQLite: what the writer commits is copied from the write-ahead log into the database file by

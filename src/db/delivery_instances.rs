@@ -256,16 +256,35 @@ impl Db {
     }
 }
 
-/// [`Db::record_delivery_outcomes`] on one connection (in the writer's transaction on SQLite).
+/// [`Db::record_delivery_outcomes`] on one connection: on PostgreSQL in a transaction of its
+/// own; on SQLite in the writer's transaction, inside the savepoint the writer opens around each
+/// of its writes (the writer's transaction is its own statements, which sqlx does not know of:
+/// a transaction begun through sqlx there would be a second `BEGIN`).
 async fn record_outcomes_in(
     conn: &mut AnyConnection,
     backend: Backend,
     worker: &str,
     batch: &OutcomeBatch,
 ) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Postgres => {
+            let mut tx = conn.begin().await?;
+            record_outcomes_on(&mut tx, backend, worker, batch).await?;
+            tx.commit().await
+        }
+        Backend::Sqlite => record_outcomes_on(conn, backend, worker, batch).await,
+    }
+}
+
+/// What [`record_outcomes_in`] writes, in the transaction (or savepoint) open on `tx`.
+async fn record_outcomes_on(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    worker: &str,
+    batch: &OutcomeBatch,
+) -> Result<(), sqlx::Error> {
     let now = now_millis();
     let effects = fold_instance_updates(&batch.instances);
-    let mut tx = conn.begin().await?;
     // Instances whose row a transaction queueing deliveries holds right now (PostgreSQL):
     // released below, never to idle, as deliveries are being queued for them.
     let mut busy: BTreeSet<&str> = BTreeSet::new();
@@ -406,7 +425,7 @@ async fn record_outcomes_in(
         let query = bind_each(sqlx::query(&sql).bind(worker), chunk.iter().copied());
         query.execute(&mut *tx).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 impl Db {

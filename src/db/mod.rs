@@ -176,8 +176,10 @@ impl Db {
 
     /// Runs a write in turn with the inbox's writes: on SQLite in the writer's transaction
     /// (SQLite has one write lock, and a writer that is never idle would starve everyone else
-    /// waiting on it), on PostgreSQL on a connection of its own. `work` may begin a transaction
-    /// of its own (a savepoint on SQLite).
+    /// waiting on it), on PostgreSQL on a connection of its own. On SQLite `work` runs inside a
+    /// savepoint of the writer's transaction, which is the writer's own statements: it must not
+    /// begin a transaction through sqlx there (that would be a second `BEGIN`); on PostgreSQL
+    /// it begins one if it needs one.
     pub async fn write_in_turn<T, F>(&self, work: F) -> Result<T, sqlx::Error>
     where
         T: Send + 'static,

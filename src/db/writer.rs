@@ -34,8 +34,10 @@ use futures::{
     future::{BoxFuture, OptionFuture},
     FutureExt,
 };
-use sqlx::{pool::PoolConnection, AnyConnection, AnyPool, Connection};
+use sqlx::{pool::PoolConnection, AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
+
+mod transaction;
 
 /// At most this many writes share one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -382,8 +384,9 @@ impl Writer {
 /// touches (with whichever connection the pool gave, the ingest benchmark's process read 0.48
 /// pages for each page it wrote; with one kept, 0.30, and it took ≈ 13 % more replies a second:
 /// see docs/performance.md, Ingest). On both databases its prepared statements stay prepared. A
-/// batch that does not commit gives the connection back (it may be broken): the next batch
-/// takes one from the pool again. When the pool closes, the connection goes back too.
+/// batch that does not commit closes the connection (it may be broken, or still inside the
+/// batch's transaction: `transaction::Open`): the next batch takes one from the pool again.
+/// When the pool closes, the connection goes back too.
 async fn run(
     pool: AnyPool,
     queue: Arc<Mutex<mpsc::Receiver<Job>>>,
@@ -435,7 +438,9 @@ async fn run(
                 }
             },
         };
-        if write_batch(&mut conn, begin, batch, &counters).await {
+        let mut open = transaction::Open::on(&mut conn);
+        if write_batch(open.conn(), begin, batch, &counters).await {
+            open.committed();
             held = Some(conn);
             if let Some(committed) = &committed {
                 committed.notify_one();
@@ -452,10 +457,9 @@ async fn write_batch(
     counters: &Counters,
 ) -> bool {
     let mut clock = BatchClock::start(counters, batch.len());
-    let mut tx = match conn.begin_with(begin).await {
-        Ok(tx) => tx,
-        Err(err) => return fail_all(batch, &err),
-    };
+    if let Err(err) = transaction::begin(conn, begin).await {
+        return fail_all(batch, &err);
+    }
     clock.begin = clock.started.elapsed();
     let mut kept = Vec::with_capacity(batch.len());
     // Batched items first, one call per kind; then the writes of their own.
@@ -497,33 +501,30 @@ async fn write_batch(
         ..
     }) = kinds.next()
     {
-        match run_guarded(write(&mut tx, &items)).await {
+        match run_guarded(write(conn, &items)).await {
             Ok(outcomes) => {
                 for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
                     answer_or_keep(&mut kept, waiter, outcome);
                 }
             }
             Err(failure) => {
-                let begun_again = match tx.rollback().await {
-                    Ok(()) => conn.begin_with(begin).await,
+                let begun_again = match transaction::rollback(conn).await {
+                    Ok(()) => transaction::begin(conn, begin).await,
                     Err(err) => Err(err),
                 };
-                let mut tx = match begun_again {
-                    Ok(tx) => tx,
-                    Err(err) => {
-                        let rest = waiters.into_iter().chain(waiters_of(kinds, singles));
-                        return abandon(kept, rest.collect(), &err);
-                    }
-                };
-                let alone = write_alone(&mut tx, write, &items, waiters, failure, &mut kept);
+                if let Err(err) = begun_again {
+                    let rest = waiters.into_iter().chain(waiters_of(kinds, singles));
+                    return abandon(kept, rest.collect(), &err);
+                }
+                let alone = write_alone(conn, write, &items, waiters, failure, &mut kept);
                 if let Err(err) = alone.await {
                     return abandon(kept, waiters_of(kinds, singles).collect(), &err);
                 }
-                return finish(tx, kinds, singles, kept, &mut clock).await;
+                return finish(conn, kinds, singles, kept, &mut clock).await;
             }
         }
     }
-    finish(tx, kinds, singles, kept, &mut clock).await
+    finish(conn, kinds, singles, kept, &mut clock).await
 }
 
 /// A write of its own in a batch, and who waits for it.
@@ -545,14 +546,14 @@ fn waiters_of(
 /// Writes the rest of a batch (the other kinds, then the writes of their own) in `tx`, commits
 /// it and answers every waiter; whether it committed.
 async fn finish(
-    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut AnyConnection,
     mut kinds: std::vec::IntoIter<Kind>,
     singles: Vec<Single>,
     mut kept: Vec<Kept>,
     clock: &mut BatchClock<'_>,
 ) -> bool {
     while let Some(group) = kinds.next() {
-        if let Err(err) = write_kind(&mut tx, group, &mut kept).await {
+        if let Err(err) = write_kind(tx, group, &mut kept).await {
             return abandon(kept, waiters_of(kinds, singles).collect(), &err);
         }
     }
@@ -561,34 +562,27 @@ async fn finish(
         let rest = |singles: std::vec::IntoIter<Single>| {
             singles.map(|single| single.waiter).collect::<Vec<Waiter>>()
         };
-        let mut savepoint = match tx.begin().await {
-            Ok(savepoint) => savepoint,
-            Err(err) => {
-                let mut waiting = vec![waiter];
-                waiting.extend(rest(singles));
-                return abandon(kept, waiting, &err);
-            }
-        };
-        let outcome = AssertUnwindSafe(work(&mut savepoint)).catch_unwind().await;
+        if let Err(err) = transaction::savepoint(tx).await {
+            let mut waiting = vec![waiter];
+            waiting.extend(rest(singles));
+            return abandon(kept, waiting, &err);
+        }
+        let outcome = AssertUnwindSafe(work(tx)).catch_unwind().await;
         let Ok(outcome) = outcome else {
-            // A write panicked: its caller hears nothing committed; the batch is undone.
+            // A write panicked: its caller hears nothing committed; the batch is undone (the
+            // connection, its transaction still open, is closed: `transaction::Open`).
             tracing::error!("a write panicked; its batch is rolled back");
-            drop(savepoint);
             let err = sqlx::Error::Protocol("a write in the same batch failed".into());
             return abandon(kept, rest(singles), &err);
         };
-        let closed = if outcome.kept {
-            savepoint.commit().await
-        } else {
-            savepoint.rollback().await
-        };
+        let closed = transaction::close_savepoint(tx, outcome.kept).await;
         answer_or_keep(&mut kept, waiter, outcome);
         if let Err(err) = closed {
             return abandon(kept, rest(singles), &err);
         }
     }
     let committing = Instant::now();
-    let committed = tx.commit().await;
+    let committed = transaction::commit(tx).await;
     clock.commit = committing.elapsed();
     clock.stop();
     match committed {
@@ -704,12 +698,9 @@ async fn run_in_savepoint(
     write: BatchRunner,
     items: &[Item],
 ) -> Result<Result<Vec<Outcome>, Value>, sqlx::Error> {
-    let mut savepoint = tx.begin().await?;
-    let written = run_guarded(write(&mut savepoint, items)).await;
-    match &written {
-        Ok(_) => savepoint.commit().await?,
-        Err(_) => savepoint.rollback().await?,
-    }
+    transaction::savepoint(tx).await?;
+    let written = run_guarded(write(tx, items)).await;
+    transaction::close_savepoint(tx, written.is_ok()).await?;
     Ok(written)
 }
 
