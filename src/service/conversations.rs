@@ -88,8 +88,12 @@ impl Relayer {
     /// the Group relays it (public, not held). Queued with `OutboundBody::RelayOf`, the delivery
     /// worker renders it when it sends it (`relayed_posts`).
     pub fn relay_id(&self, post: &Post) -> Option<Url> {
-        post.ap_id.as_deref().and_then(|id| Url::parse(id).ok())?;
-        is_relayed(post).then(|| relay_announce_id(&self.url, post.id))
+        // The relay carries the post by its address: one without a valid one is not relayed.
+        let addressed = post
+            .ap_id
+            .as_deref()
+            .is_some_and(|id| Url::parse(id).is_ok());
+        (addressed && is_relayed(post)).then(|| relay_announce_id(&self.url, post.id))
     }
 }
 
