@@ -20,7 +20,8 @@ use std::{
 };
 
 use common::{
-    eventually, follow, fresh_database, peer::Peer, send_signed, test_config, TestDb, TestInstance,
+    eventually, follow, fresh_database, numbers, peer::Peer, send_signed, test_config, TestDb,
+    TestInstance,
 };
 use futures::future::{join_all, BoxFuture};
 use rounds::db::{
@@ -94,16 +95,6 @@ async fn hold_every_writer(writer: &Writer, millis: u64) {
     join_all(holds).await;
 }
 
-async fn numbers(db: &Db) -> Vec<i64> {
-    sqlx::query("SELECT n FROM numbers ORDER BY n")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get::<i64, _>("n"))
-        .collect()
-}
-
 /// Hands `items` over while the writer is held, all at once; their answers, in order.
 async fn write_while_held<const DB: usize>(
     writer: &Writer,
@@ -129,10 +120,7 @@ async fn write_while_held<const DB: usize>(
 async fn numbers_and_one_writer(kind: TestDb) -> (Db, Writer, Option<tempfile::TempDir>) {
     let (url, dir) = fresh_database(kind).await;
     let db = Db::connect(&test_config(0, &url)).await.unwrap();
-    sqlx::query("CREATE TABLE numbers (n BIGINT PRIMARY KEY)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    numbers::create(&db).await;
     let begin = match kind {
         TestDb::Sqlite => "BEGIN IMMEDIATE",
         TestDb::Postgres => "BEGIN",
@@ -164,7 +152,7 @@ async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
         "{answers:?}"
     );
     assert!(answers[10].is_err());
-    assert_eq!(numbers(db).await, (1..=10).collect::<Vec<_>>());
+    assert_eq!(numbers::stored(db).await, (1..=10).collect::<Vec<_>>());
 
     // The writer counts what it did: the hold alone, then the eleven together; the hold's
     // 300 ms went to writing, and each batch's BEGIN and COMMIT took some time of their own.
@@ -190,7 +178,7 @@ async fn batches_on<const DB: usize>(db: &Db, writer: &Writer) {
     );
     let failed: Vec<bool> = answers.iter().map(Result::is_err).collect();
     assert_eq!(failed, [false, true, false, true, false]);
-    assert_eq!(numbers(db).await, (1..=13).collect::<Vec<_>>());
+    assert_eq!(numbers::stored(db).await, (1..=13).collect::<Vec<_>>());
     let second = writer.stats().since(&first);
     assert_eq!((second.batches, second.writes), (2, 6), "{second:?}");
     assert!(second.writing >= Duration::from_millis(300), "{second:?}");
@@ -463,25 +451,15 @@ async fn a_batch_that_does_not_commit_leaves_no_transaction_open(kind: TestDb) {
     let ((), (stored, panicked)) = tokio::join!(held, writes);
     assert!(stored.is_err(), "its batch was not committed: {stored:?}");
     assert!(panicked.is_err());
-    assert_eq!(numbers(&db).await, Vec::<i64>::new());
+    assert_eq!(numbers::stored(&db).await, Vec::<i64>::new());
 
     // Another connection writes at once: no transaction holds the lock or the row, and
     // none is waiting in the pool (SQLite would wait 5 s for its lock, PostgreSQL for the row).
-    let elsewhere = async {
-        let mut tx = db.begin().await?;
-        sqlx::query("INSERT INTO numbers (n) VALUES (1)")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    };
-    tokio::time::timeout(Duration::from_secs(2), elsewhere)
-        .await
-        .expect("nothing holds the database")
-        .expect("the write elsewhere commits");
+    numbers::insert_committed(&db, 1).await;
     write_sql(&writer, "INSERT INTO numbers (n) VALUES (2)")
         .await
         .expect("the writer goes on with another connection");
-    assert_eq!(numbers(&db).await, vec![1, 2]);
+    assert_eq!(numbers::stored(&db).await, vec![1, 2]);
 }
 
 /// However the pool's close falls against the writer going back to wait for work (the two run

@@ -21,7 +21,10 @@ pub mod received;
 pub mod sessions;
 mod sql_lists;
 pub mod tokens;
+mod tx;
 pub mod writer;
+
+pub use tx::Tx;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -64,9 +67,6 @@ pub struct Db {
 /// Group-commit writer tasks per process on PostgreSQL, which takes concurrent transactions
 /// (each still batches what waits).
 const POSTGRES_WRITERS: usize = 4;
-
-/// A transaction on either database.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -166,12 +166,14 @@ impl Db {
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// waiting for it up to the busy timeout: a deferred transaction that has read and then
     /// writes fails at once (`SQLITE_BUSY`, no waiting) when another connection wrote since its
-    /// read, which the group-commit writer makes frequent.
+    /// read, which the group-commit writer makes frequent. (Plain statements, not sqlx's
+    /// transactions: see [`Tx`].)
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+        let statement = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Tx::begin(&self.pool, statement).await
     }
 
     /// Runs a write in turn with the inbox's writes: on SQLite in the writer's transaction

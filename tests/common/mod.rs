@@ -6,6 +6,7 @@
 
 pub mod hostile;
 pub mod mastodon_verify;
+pub mod numbers;
 pub mod peer;
 pub mod process;
 pub mod signing;
