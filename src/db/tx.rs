@@ -7,8 +7,9 @@
 //! its handle over), and its `commit` makes the thread wait until the task has acknowledged the
 //! answer; on an idle machine 155 µs for the `BEGIN IMMEDIATE` against 75 µs as a plain
 //! statement (docs/performance.md, Ingest). That second round trip came after the write lock
-//! was taken, so every transaction held it longer. The group-commit writer keeps its own
-//! (`writer/transaction.rs`).
+//! was taken, so every transaction held it longer. The group-commit writer's transaction uses
+//! the same statements ([`begin_on`], [`commit_on`], [`rollback_on`]) on the connection it
+//! keeps (`writer/transaction.rs`).
 //!
 //! sqlx does not know of these transactions: nothing may begin one through sqlx on a [`Tx`]'s
 //! connection. A [`Tx`] dropped without [`Tx::commit`] (an early return on an error) is rolled
@@ -17,6 +18,24 @@
 use std::ops::{Deref, DerefMut};
 
 use sqlx::{pool::PoolConnection, Any, AnyConnection, AnyPool, Executor};
+
+/// Runs `statement` (`BEGIN` or `BEGIN IMMEDIATE`) on `conn`.
+pub(in crate::db) async fn begin_on(
+    conn: &mut AnyConnection,
+    statement: &str,
+) -> Result<(), sqlx::Error> {
+    conn.execute(statement).await.map(drop)
+}
+
+/// Commits the transaction open on `conn`.
+pub(in crate::db) async fn commit_on(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("COMMIT").await.map(drop)
+}
+
+/// Rolls back the transaction open on `conn`.
+pub(in crate::db) async fn rollback_on(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("ROLLBACK").await.map(drop)
+}
 
 /// A transaction in progress. Derefs to its connection, to run statements in it.
 pub struct Tx {
@@ -31,7 +50,7 @@ impl Tx {
     pub(super) async fn begin(pool: &AnyPool, statement: &str) -> Result<Tx, sqlx::Error> {
         let mut conn = pool.acquire().await?;
         // A `BEGIN` that failed began nothing: the connection goes back as it was.
-        conn.execute(statement).await?;
+        begin_on(&mut conn, statement).await?;
         Ok(Tx {
             conn: Some(conn),
             open: true,
@@ -41,18 +60,14 @@ impl Tx {
     /// Commits the transaction. If the commit fails, what is left of it is rolled back when
     /// this is dropped.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        self.end("COMMIT").await
+        commit_on(&mut self).await?;
+        self.open = false;
+        Ok(())
     }
 
     /// Rolls the transaction back.
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        self.end("ROLLBACK").await
-    }
-
-    async fn end(&mut self, statement: &str) -> Result<(), sqlx::Error> {
-        if let Some(conn) = self.conn.as_mut() {
-            conn.execute(statement).await?;
-        }
+        rollback_on(&mut self).await?;
         self.open = false;
         Ok(())
     }
@@ -95,7 +110,7 @@ impl Drop for Tx {
             // connection is closed instead (it may be broken, or still in the transaction).
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if conn.execute("ROLLBACK").await.is_err() {
+                    if rollback_on(&mut conn).await.is_err() {
                         conn.close_on_drop();
                     }
                 });

@@ -1,39 +1,17 @@
-//! The writer's transaction and savepoints, as plain statements on its connection.
-//!
-//! sqlx's own `begin_with` costs the writer's SQLite connection two hand-offs to its thread and
-//! back (the `BEGIN`, then a check that the connection is in a transaction, which waits for the
-//! thread to hand its handle over), and `commit` waits for the task to acknowledge the answer
-//! before the thread goes on: under the ingest benchmark's burst a quarter of the writer's time
-//! was its `BEGIN` (see docs/performance.md, Ingest). Sent as plain statements, each is one
-//! hand-off. sqlx then does not know about the transaction, so it cannot roll it back when a
-//! batch is dropped half-way: [`Open`] closes the connection instead of handing it back to the
-//! pool inside the transaction.
+//! The writer's transaction and savepoints, as plain statements on its connection (the same
+//! `BEGIN`, `COMMIT` and `ROLLBACK` as `db::Tx`'s, for the reason given there: under the ingest
+//! benchmark's burst sqlx's `begin_with` was a quarter of the writer's time, see
+//! docs/performance.md, Ingest). sqlx then does not know about the transaction, so it cannot
+//! roll it back when a batch is dropped half-way: [`Open`] closes the connection instead of
+//! handing it back to the pool inside the transaction.
 
 use sqlx::{pool::PoolConnection, AnyConnection, Executor};
 
-/// The name of the savepoint around one write, or one kind's writes, of a batch (never nested).
-const SAVEPOINT: &str = "write";
+pub(super) use crate::db::tx::{begin_on as begin, commit_on as commit, rollback_on as rollback};
 
-/// Runs `statement` (one of the writer's `BEGIN …`) on `conn`.
-pub(super) async fn begin(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
-    conn.execute(statement).await.map(drop)
-}
-
-/// Commits the transaction open on `conn`.
-pub(super) async fn commit(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute("COMMIT").await.map(drop)
-}
-
-/// Rolls back the transaction open on `conn`.
-pub(super) async fn rollback(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute("ROLLBACK").await.map(drop)
-}
-
-/// Opens the savepoint around one write (or one kind's writes).
+/// Opens the savepoint around one write (or one kind's writes): `write`, never nested.
 pub(super) async fn savepoint(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute(format!("SAVEPOINT {SAVEPOINT}").as_str())
-        .await
-        .map(drop)
+    conn.execute("SAVEPOINT write").await.map(drop)
 }
 
 /// Keeps what was written since [`savepoint`] (`kept`), or undoes it, and closes the savepoint.
@@ -42,12 +20,12 @@ pub(super) async fn close_savepoint(
     kept: bool,
 ) -> Result<(), sqlx::Error> {
     let statement = if kept {
-        format!("RELEASE {SAVEPOINT}")
+        "RELEASE write"
     } else {
         // `ROLLBACK TO` undoes the writes but leaves the savepoint open.
-        format!("ROLLBACK TO {SAVEPOINT}; RELEASE {SAVEPOINT}")
+        "ROLLBACK TO write; RELEASE write"
     };
-    conn.execute(statement.as_str()).await.map(drop)
+    conn.execute(statement).await.map(drop)
 }
 
 /// The writer's connection while a batch's transaction may be open on it. Unless the batch ends
