@@ -40,7 +40,7 @@ pub(crate) fn value_rows(conn: &AnyConnection, rows: usize, width: usize) -> Str
             if anonymous {
                 sql.push('?');
             } else {
-                sql.push_str(&format!("${}", row * width + column + 1));
+                push_placeholder(&mut sql, row * width + column + 1);
             }
         }
         sql.push(')');
@@ -73,13 +73,38 @@ pub(crate) fn in_json_list(backend: Backend, column: &str, param: usize, text: b
 
 /// `$first, $first+1, ...`: `count` placeholders.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut sql = String::with_capacity(count * 6);
+    for n in first..first + count {
+        if n > first {
+            sql.push_str(", ");
+        }
+        push_placeholder(&mut sql, n);
+    }
+    sql
+}
+
+/// Appends `$n` to `sql`, with no allocation of its own (a batch of the writer writes a few
+/// thousand of them, and `format!` for each was 0.5 % of the machine in a PostgreSQL run).
+fn push_placeholder(sql: &mut String, n: usize) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(sql, "${n}");
 }
 
 /// `items` as the JSON array text that an [`in_json_list`] condition reads.
 pub(crate) fn json_list<T: Serialize>(items: &[T]) -> Result<String, sqlx::Error> {
     serde_json::to_string(items).map_err(|err| sqlx::Error::Encode(err.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(9, 2), "$9, $10");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(1, 0), "");
+    }
 }

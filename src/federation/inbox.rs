@@ -8,7 +8,7 @@
 //! activity parses as a type we handle (400; unknown types are accepted and dropped), its own
 //! rules run, and its effect is written together with its id, so a replay changes nothing (409).
 
-use std::time::SystemTime;
+use std::{sync::Arc, time::SystemTime};
 
 use activitypub_federation::{config::Data, fetch::object_id::ObjectId, traits::Activity};
 use axum::{
@@ -156,7 +156,11 @@ fn check_origin(data: &Data<AppState>, id: &Url, actor: &Url) -> Result<()> {
 
 /// The key that signed the request is the actor's own: the actor, as stored. A key id we do
 /// not know may be a rotated key, so the actor is fetched again once before refusing.
-async fn verify_key_owner(data: &Data<AppState>, actor: &Url, key_id: &str) -> Result<RemoteActor> {
+async fn verify_key_owner(
+    data: &Data<AppState>,
+    actor: &Url,
+    key_id: &str,
+) -> Result<Arc<RemoteActor>> {
     let actor_id = ObjectId::<ApubRemoteActor>::from(actor.clone());
     let known = actor_id.dereference(data).await?;
     if known.0.public_key_id == key_id {

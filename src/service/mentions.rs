@@ -57,7 +57,7 @@ async fn resolve(data: &Data<AppState>, handle: &Handle) -> Option<Mentioned> {
     let lookup = webfinger_resolve_actor::<AppState, ApubRemoteActor>(&identifier, data);
     match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
         Ok(Ok(actor)) => Some(Mentioned {
-            url: actor.0.ap_id,
+            url: actor.0.ap_id.clone(),
             remote_id: Some(actor.0.id),
         }),
         Ok(Err(err)) => {

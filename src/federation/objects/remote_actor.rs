@@ -6,7 +6,7 @@
 //! domain rather than an IP address, no credentials), so nothing is ever delivered to
 //! `http://169.254.169.254/` on a hostile document's say.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use activitypub_federation::{
     config::Data,
@@ -27,16 +27,17 @@ use crate::{
     state::AppState,
 };
 
-/// A stored, verified remote actor.
+/// A stored, verified remote actor; shared with [`RemoteActorCache`] rather than copied (an
+/// inbound activity reads its actor several times).
 #[derive(Clone, Debug)]
-pub struct ApubRemoteActor(pub RemoteActor);
+pub struct ApubRemoteActor(pub Arc<RemoteActor>);
 
 /// Remote actors as stored, by id, for this process: one inbound activity reads its actor
 /// several times (the key's owner, the author of what it carries). Updated whenever this
 /// process stores the actor; entries are dropped after [`RemoteActorCache::KEEP`], so a
 /// refresh by another process is seen within that time (a rotated key is fetched again at
 /// once: see `inbox::verify_key_owner`).
-pub struct RemoteActorCache(SmallCache<String, RemoteActor>);
+pub struct RemoteActorCache(SmallCache<String, Arc<RemoteActor>>);
 
 impl Default for RemoteActorCache {
     fn default() -> Self {
@@ -169,7 +170,11 @@ impl Object for ApubRemoteActor {
         if let Some(actor) = data.remote_actors.0.get(object_id.as_str()) {
             return Ok(Some(ApubRemoteActor(actor)));
         }
-        let actor = data.db.remote_actor_by_ap_id(&object_id).await?;
+        let actor = data
+            .db
+            .remote_actor_by_ap_id(&object_id)
+            .await?
+            .map(Arc::new);
         if let Some(actor) = &actor {
             data.remote_actors
                 .0
@@ -212,6 +217,7 @@ impl Object for ApubRemoteActor {
                 ap_id: json.id,
             })
             .await?;
+        let actor = Arc::new(actor);
         data.remote_actors
             .0
             .put(actor.ap_id.to_string(), actor.clone());

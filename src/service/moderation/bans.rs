@@ -63,7 +63,7 @@ pub async fn resolve_actor(data: &Data<AppState>, reference: &str) -> Result<Url
             }
             webfinger_resolve_actor::<AppState, ApubRemoteActor>(&format!("{user}@{host}"), data)
                 .await
-                .map(|actor| actor.0.ap_id)
+                .map(|actor| actor.0.ap_id.clone())
                 .map_err(|_| unknown())
         }
     }
