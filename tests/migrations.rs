@@ -104,3 +104,58 @@ async fn pending_deliveries_survive_the_upgrade(db: TestDb) {
 }
 
 both_databases!(pending_deliveries_survive_the_upgrade);
+
+/// Statements in `text` that remove rows of `posts` or `local_actors` (SQL split over lines or
+/// Rust string continuations included).
+fn removals_of_referenced_rows(text: &str) -> Vec<String> {
+    let statement = regex::Regex::new(r"(?i)\bDELETE\s+FROM\s+(posts|local_actors)\b").unwrap();
+    let joined = text.replace("\\\n", " ");
+    statement
+        .captures_iter(&joined)
+        .map(|found| found[1].to_ascii_lowercase())
+        .collect()
+}
+
+/// `migrations/postgres/0010_unchecked_references.sql` takes the foreign keys to a post's forum,
+/// thread and parent, and to an outbound activity's signer, off PostgreSQL because those rows
+/// are never removed (docs/ARCHITECTURE.md). This holds the code to that: no statement in `src`
+/// deletes rows of `posts` or `local_actors`. A change that needs to must bring the keys back
+/// on PostgreSQL first, and then change this test.
+#[test]
+fn no_code_removes_the_rows_that_postgres_references_without_keys() {
+    fn rust_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    // The check finds such statements however they are written, and not other tables'.
+    let samples = "sqlx::query(\"DELETE FROM posts WHERE id = $1\")\n\
+                   \"delete \\\n     from Local_Actors\"\n\
+                   \"DELETE FROM posts_hashtags WHERE post_id = $1\"";
+    assert_eq!(
+        removals_of_referenced_rows(samples),
+        ["posts", "local_actors"]
+    );
+
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 50, "the sources were found: {}", files.len());
+    let offending: Vec<String> = files
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            removals_of_referenced_rows(&text)
+                .into_iter()
+                .map(move |table| format!("{}: {table}", file.display()))
+        })
+        .collect();
+    assert!(offending.is_empty(), "rows removed: {offending:?}");
+}
