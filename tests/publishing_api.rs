@@ -8,7 +8,7 @@ mod common;
 
 use common::member_token;
 
-use common::{get_activity_json, TestDb, TestInstance};
+use common::{get_activity, get_activity_json, TestDb, TestInstance};
 use reqwest::{Method, StatusCode};
 use rounds::model::Role;
 use serde_json::{json, Value};
@@ -364,7 +364,58 @@ async fn a_full_webinar_stays_full_under_concurrent_joins(db: TestDb) {
     assert_eq!(state.db.count_participants(event.id).await.unwrap(), 1);
 }
 
+/// A forum's outbox pages by one row more, not by its total, and counts only up to a bound
+/// (`OUTBOX_COUNTED_UP_TO`): 25 threads give a first page of 20 with a next, and a second of 5
+/// without; no page lies beyond the bound; the count stops one past its bound.
+async fn an_outbox_pages_without_counting_everything(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let author = member_token(&rounds, "ada", Role::Author).await;
+    for n in 0..25 {
+        let (status, created) = call(
+            &rounds,
+            Method::POST,
+            "/api/v1/forums/community/threads",
+            Some(&author),
+            json!({"title": format!("Thread {n}"), "body": "On pacing."}),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let outbox_url = rounds.url("/actors/community/outbox");
+    let first = get_activity_json(&format!("{outbox_url}?page=1")).await;
+    assert_eq!(first["totalItems"], 25);
+    assert_eq!(first["orderedItems"].as_array().unwrap().len(), 20);
+    assert_eq!(first["next"], format!("{outbox_url}?page=2").as_str());
+    let newest = &first["orderedItems"][0]["object"]["object"]["name"];
+    assert_eq!(newest, "Thread 24", "newest first");
+    let second = get_activity_json(&format!("{outbox_url}?page=2")).await;
+    assert_eq!(second["orderedItems"].as_array().unwrap().len(), 5);
+    assert!(second.get("next").is_none(), "{second}");
+    assert_eq!(second["prev"], format!("{outbox_url}?page=1").as_str());
+    // The pages reach as far as the count: the newest 10,000 posts, 500 pages.
+    let last = get_activity(&format!("{outbox_url}?page=500")).await;
+    assert_eq!(last.status(), StatusCode::OK);
+    let beyond = get_activity(&format!("{outbox_url}?page=501")).await;
+    assert_eq!(beyond.status(), StatusCode::NOT_FOUND);
+
+    let state = rounds.state();
+    let community: i64 = sqlx::query_scalar("SELECT id FROM local_actors WHERE name = 'community'")
+        .fetch_one(&state.db.pool)
+        .await
+        .unwrap();
+    let counted = |bound| state.db.count_outbox(community, true, bound);
+    assert_eq!(counted(None).await.unwrap(), 25);
+    assert_eq!(
+        counted(Some(3)).await.unwrap(),
+        4,
+        "one past the bound: more"
+    );
+    assert_eq!(counted(Some(25)).await.unwrap(), 25);
+    assert_eq!(counted(Some(100)).await.unwrap(), 25);
+}
+
 both_databases!(
+    an_outbox_pages_without_counting_everything,
     bad_input_is_refused_field_by_field,
     markdown_cannot_inject_script_and_edits_are_checked_whole,
     a_full_webinar_stays_full_under_concurrent_joins,

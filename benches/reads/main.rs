@@ -43,7 +43,7 @@ use std::{
 };
 
 use axum::{http::header, routing::get, Router};
-use rounds::{app, config::Config, model::Role, service};
+use rounds::{app, config::Config, federation::routes::OUTBOX_COUNTED_UP_TO, model::Role, service};
 use tokio::{net::TcpListener, sync::oneshot};
 
 use common::{
@@ -306,6 +306,43 @@ async fn run(options: &Options, replies: usize) -> Run {
                         Ok(format!("{threads} thread links, the newest first"))
                     } else {
                         Err(format!("{threads} thread links; newest thread missing"))
+                    }
+                })
+            },
+        ),
+        (
+            // A forum's outbox, first page: what Lemmy reads of a community it has just
+            // followed. Its total counts every visible post of the forum: every thread and
+            // reply seeded.
+            "outbox JSON",
+            addr,
+            Request::get(&host, "/actors/community/outbox?page=1", json),
+            options.page_connections,
+            {
+                let expected_id = format!("{base}/actors/community/outbox?page=1");
+                let seeded_posts = seeded.threads + seeded.replies;
+                Box::new(move |body: &[u8]| {
+                    let json: serde_json::Value =
+                        serde_json::from_slice(body).map_err(|err| format!("not JSON: {err}"))?;
+                    let items = json["orderedItems"].as_array().map_or(0, Vec::len);
+                    let total = json["totalItems"].as_u64();
+                    // Counted up to a bound, and left out above it.
+                    let expected_total = (seeded_posts as i64 <= OUTBOX_COUNTED_UP_TO)
+                        .then_some(seeded_posts as u64);
+                    if json["id"] == expected_id.as_str()
+                        && json["type"] == "OrderedCollectionPage"
+                        && items == 20
+                        && json["next"].is_string()
+                        && total == expected_total
+                    {
+                        Ok(format!(
+                            "{items} items, total {total:?} ({seeded_posts} seeded), a next page"
+                        ))
+                    } else {
+                        Err(format!(
+                            "{} {}: {items} items, total {total:?} ({seeded_posts} seeded)",
+                            json["id"], json["type"]
+                        ))
                     }
                 })
             },

@@ -86,6 +86,15 @@ fn bind_new_post<'q>(
 const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
      AND p.held_reason IS NULL AND p.removed_at IS NULL";
 
+/// Whose posts an outbox lists: a forum's (every post of its conversations) or an author's.
+fn outbox_owner(whole_audience: bool) -> &'static str {
+    if whole_audience {
+        "p.audience_id = $1"
+    } else {
+        "p.author_local_id = $1"
+    }
+}
+
 /// A post as the public may see it: one removed by moderators looks deleted.
 pub fn as_public_tombstone(mut post: Post) -> Post {
     if let Some(removed_at) = post.removed_at {
@@ -351,14 +360,26 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Post>, i64), sqlx::Error> {
-        let owner = if whole_audience {
-            "p.audience_id = $1"
-        } else {
-            "p.author_local_id = $1"
-        };
+        let posts = self
+            .outbox_page(actor_id, whole_audience, limit, offset)
+            .await?;
+        let total = self.count_outbox(actor_id, whole_audience, None).await?;
+        Ok((posts, total))
+    }
+
+    /// A page of [`Self::outbox_posts`] without the total: read in order from an index
+    /// (`posts_by_audience`, `posts_by_local_author`), so its cost is the page's.
+    pub async fn outbox_page(
+        &self,
+        actor_id: i64,
+        whole_audience: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Post>, sqlx::Error> {
         let sql = format!(
-            "{POST_SELECT} WHERE {owner} AND {VISIBLE} \
-             ORDER BY p.published_at DESC, p.id DESC LIMIT $2 OFFSET $3"
+            "{POST_SELECT} WHERE {} AND {VISIBLE} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT $2 OFFSET $3",
+            outbox_owner(whole_audience)
         );
         let rows = sqlx::query(&sql)
             .bind(actor_id)
@@ -366,14 +387,31 @@ impl Db {
             .bind(offset)
             .fetch_all(&self.pool)
             .await?;
-        let total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM posts p WHERE {owner} AND {VISIBLE}"
-        ))
-        .bind(actor_id)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        Ok((posts_from_rows(&rows)?, total))
+        posts_from_rows(&rows)
+    }
+
+    /// The posts of [`Self::outbox_posts`], counted one by one: all of them, or with `bound`
+    /// at most `bound + 1` (more than `bound`), so that the cost stays bounded however many
+    /// there are.
+    pub async fn count_outbox(
+        &self,
+        actor_id: i64,
+        whole_audience: bool,
+        bound: Option<i64>,
+    ) -> Result<i64, sqlx::Error> {
+        let owner = outbox_owner(whole_audience);
+        let sql = match bound {
+            None => format!("SELECT COUNT(*) AS n FROM posts p WHERE {owner} AND {VISIBLE}"),
+            Some(_) => format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM posts p \
+                 WHERE {owner} AND {VISIBLE} LIMIT $2) counted"
+            ),
+        };
+        let mut query = sqlx::query(&sql).bind(actor_id);
+        if let Some(bound) = bound {
+            query = query.bind(bound.saturating_add(1));
+        }
+        query.fetch_one(&self.pool).await?.try_get("n")
     }
 
     /// Visible local posts: NodeInfo's `localPosts`.

@@ -213,16 +213,29 @@ async fn outbox(
     let page = query.page()?;
     let id = data.url(&format!("/actors/{}/outbox", row.name));
     let group = row.kind == ActorKind::Group;
-    let (posts, total) = match page {
+    // Counted only up to a bound: a forum's posts grow with every reply, and counting a
+    // million of them took 300 ms a request. Above it `totalItems` is left out (it is optional),
+    // and a page knows it has a next from one row more. The pages reach as far as the count
+    // (the newest 10,000 posts): a page further down would cost its offset in rows read.
+    if page.is_some_and(|n| (n - 1) * PAGE_SIZE >= OUTBOX_COUNTED_UP_TO) {
+        return Err(Error::NotFound);
+    }
+    let counted = data
+        .db
+        .count_outbox(row.id, group, Some(OUTBOX_COUNTED_UP_TO))
+        .await?;
+    let total = (counted <= OUTBOX_COUNTED_UP_TO).then_some(counted);
+    let (posts, more) = match page {
         Some(n) => {
-            data.db
-                .outbox_posts(row.id, group, PAGE_SIZE, (n - 1) * PAGE_SIZE)
-                .await?
+            let mut posts = data
+                .db
+                .outbox_page(row.id, group, PAGE_SIZE + 1, (n - 1) * PAGE_SIZE)
+                .await?;
+            let more = posts.len() as i64 > PAGE_SIZE && n * PAGE_SIZE < OUTBOX_COUNTED_UP_TO;
+            posts.truncate(PAGE_SIZE as usize);
+            (posts, more)
         }
-        None => (
-            Vec::new(),
-            data.db.outbox_posts(row.id, group, 0, 0).await?.1,
-        ),
+        None => (Vec::new(), false),
     };
     // A post from elsewhere is listed as the Group relayed it: an `Announce`, under the id it
     // was sent with, of the `Create` that brought it, under that `Create`'s own id (a post
@@ -254,10 +267,30 @@ async fn outbox(
             announce_activity(&group_url, &create).embedded()
         });
     }
-    Ok(activity_response(
-        negotiate_json(&headers),
-        &collection(&id, total, page, items),
-    ))
+    let mut body = collection(&id, total.unwrap_or(0), page, items);
+    sized_by_probe(&mut body, &id, page, total, more);
+    Ok(activity_response(negotiate_json(&headers), &body))
+}
+
+/// Posts an outbox counts for its `totalItems` (above, it gives none), and lists in its pages
+/// (the newest; older ones are still in their conversations' `context`).
+pub const OUTBOX_COUNTED_UP_TO: i64 = 10_000;
+
+/// A [`collection`] (or page of one) whose total may be unknown (`None`): `totalItems` left
+/// out, and a page's `next` there when `more` (its last row was followed by another).
+fn sized_by_probe(body: &mut Value, id: &Url, page: Option<i64>, total: Option<i64>, more: bool) {
+    if total.is_none() {
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("totalItems");
+        }
+    }
+    if let (Some(n), Some(fields)) = (page, body.as_object_mut()) {
+        if more {
+            fields.insert("next".into(), json!(format!("{id}?page={}", n + 1)));
+        } else {
+            fields.remove("next");
+        }
+    }
 }
 
 /// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
@@ -313,5 +346,29 @@ mod tests {
         assert_eq!(second["prev"], format!("{id}?page=1"));
         let last = collection(&id, 45, Some(3), Vec::new());
         assert!(last.get("next").is_none());
+    }
+
+    #[test]
+    fn an_outbox_beyond_its_count_has_no_total_and_pages_by_probe() {
+        let id = Url::parse("https://spm.example/actors/community/outbox").unwrap();
+        // More than counted: no total; a page followed by another row links to the next.
+        let mut page = collection(&id, 0, Some(700), Vec::new());
+        sized_by_probe(&mut page, &id, Some(700), None, true);
+        assert!(page.get("totalItems").is_none(), "{page}");
+        assert_eq!(page["next"], format!("{id}?page=701"));
+        assert_eq!(page["prev"], format!("{id}?page=699"));
+        // The last page: no next, whatever the (unknown) total.
+        let mut last = collection(&id, 0, Some(900), Vec::new());
+        sized_by_probe(&mut last, &id, Some(900), None, false);
+        assert!(last.get("next").is_none(), "{last}");
+        let mut top = collection(&id, 0, None, Vec::new());
+        sized_by_probe(&mut top, &id, None, None, false);
+        assert!(top.get("totalItems").is_none());
+        assert_eq!(top["first"], format!("{id}?page=1"));
+        // Counted: the total stays.
+        let mut counted = collection(&id, 25, Some(1), Vec::new());
+        sized_by_probe(&mut counted, &id, Some(1), Some(25), true);
+        assert_eq!(counted["totalItems"], 25);
+        assert_eq!(counted["next"], format!("{id}?page=2"));
     }
 }

@@ -252,16 +252,18 @@ pub async fn send_signed(
     status.as_u16()
 }
 
-pub async fn get_activity_json(url: &str) -> serde_json::Value {
+/// `GET url` as a fediverse server asks for an ActivityPub document.
+pub async fn get_activity(url: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(url)
         .header("Accept", "application/activity+json")
         .send()
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap()
+}
+
+pub async fn get_activity_json(url: &str) -> serde_json::Value {
+    get_activity(url).await.json().await.unwrap()
 }
 
 /// The Prometheus text at `url`, fetched with the test metrics token.
