@@ -143,15 +143,38 @@ impl PageQuery {
     }
 }
 
-/// An OrderedCollection, or one of its pages, in Mastodon's shape.
-pub fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
+/// How big a collection is: counted whole, or (an outbox) counted up to a bound, `None` above
+/// it, with each page told whether a row follows its last.
+#[derive(Clone, Copy, Debug)]
+pub enum Extent {
+    Counted(i64),
+    Probed { counted: Option<i64>, more: bool },
+}
+
+impl From<i64> for Extent {
+    fn from(total: i64) -> Self {
+        Extent::Counted(total)
+    }
+}
+
+/// An OrderedCollection, or one of its pages, in Mastodon's shape. `totalItems` is left out
+/// when the total is not known (it is optional in ActivityStreams).
+pub fn collection(
+    id: &Url,
+    extent: impl Into<Extent>,
+    page: Option<i64>,
+    items: Vec<Value>,
+) -> Value {
     let page_url = |n: i64| format!("{id}?page={n}");
-    match page {
+    let (total, has_next) = match extent.into() {
+        Extent::Counted(total) => (Some(total), page.is_some_and(|n| n * PAGE_SIZE < total)),
+        Extent::Probed { counted, more } => (counted, more),
+    };
+    let mut body = match page {
         None => json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": id,
             "type": "OrderedCollection",
-            "totalItems": total,
             "first": page_url(1),
         }),
         Some(n) => {
@@ -160,10 +183,9 @@ pub fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) ->
                 "id": page_url(n),
                 "type": "OrderedCollectionPage",
                 "partOf": id,
-                "totalItems": total,
                 "orderedItems": items,
             });
-            if n * PAGE_SIZE < total {
+            if has_next {
                 body["next"] = json!(page_url(n + 1));
             }
             if n > 1 {
@@ -171,7 +193,11 @@ pub fn collection(id: &Url, total: i64, page: Option<i64>, items: Vec<Value>) ->
             }
             body
         }
+    };
+    if let Some(total) = total {
+        body["totalItems"] = json!(total);
     }
+    body
 }
 
 /// `GET /actors/{name}/followers[?page=N]`: ids of followers, oldest first.
@@ -224,7 +250,7 @@ async fn outbox(
         .db
         .count_outbox(row.id, group, Some(OUTBOX_COUNTED_UP_TO))
         .await?;
-    let total = (counted <= OUTBOX_COUNTED_UP_TO).then_some(counted);
+    let known_total = (counted <= OUTBOX_COUNTED_UP_TO).then_some(counted);
     let (posts, more) = match page {
         Some(n) => {
             let mut posts = data
@@ -267,31 +293,19 @@ async fn outbox(
             announce_activity(&group_url, &create).embedded()
         });
     }
-    let mut body = collection(&id, total.unwrap_or(0), page, items);
-    sized_by_probe(&mut body, &id, page, total, more);
-    Ok(activity_response(negotiate_json(&headers), &body))
+    let extent = Extent::Probed {
+        counted: known_total,
+        more,
+    };
+    Ok(activity_response(
+        negotiate_json(&headers),
+        &collection(&id, extent, page, items),
+    ))
 }
 
 /// Posts an outbox counts for its `totalItems` (above, it gives none), and lists in its pages
 /// (the newest; older ones are still in their conversations' `context`).
 pub const OUTBOX_COUNTED_UP_TO: i64 = 10_000;
-
-/// A [`collection`] (or page of one) whose total may be unknown (`None`): `totalItems` left
-/// out, and a page's `next` there when `more` (its last row was followed by another).
-fn sized_by_probe(body: &mut Value, id: &Url, page: Option<i64>, total: Option<i64>, more: bool) {
-    if total.is_none() {
-        if let Some(fields) = body.as_object_mut() {
-            fields.remove("totalItems");
-        }
-    }
-    if let (Some(n), Some(fields)) = (page, body.as_object_mut()) {
-        if more {
-            fields.insert("next".into(), json!(format!("{id}?page={}", n + 1)));
-        } else {
-            fields.remove("next");
-        }
-    }
-}
 
 /// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
 pub fn negotiate_json(headers: &HeaderMap) -> Representation {
@@ -351,23 +365,20 @@ mod tests {
     #[test]
     fn an_outbox_beyond_its_count_has_no_total_and_pages_by_probe() {
         let id = Url::parse("https://spm.example/actors/community/outbox").unwrap();
+        let probed = |counted, more| Extent::Probed { counted, more };
         // More than counted: no total; a page followed by another row links to the next.
-        let mut page = collection(&id, 0, Some(700), Vec::new());
-        sized_by_probe(&mut page, &id, Some(700), None, true);
+        let page = collection(&id, probed(None, true), Some(700), Vec::new());
         assert!(page.get("totalItems").is_none(), "{page}");
         assert_eq!(page["next"], format!("{id}?page=701"));
         assert_eq!(page["prev"], format!("{id}?page=699"));
         // The last page: no next, whatever the (unknown) total.
-        let mut last = collection(&id, 0, Some(900), Vec::new());
-        sized_by_probe(&mut last, &id, Some(900), None, false);
+        let last = collection(&id, probed(None, false), Some(900), Vec::new());
         assert!(last.get("next").is_none(), "{last}");
-        let mut top = collection(&id, 0, None, Vec::new());
-        sized_by_probe(&mut top, &id, None, None, false);
+        let top = collection(&id, probed(None, false), None, Vec::new());
         assert!(top.get("totalItems").is_none());
         assert_eq!(top["first"], format!("{id}?page=1"));
         // Counted: the total stays.
-        let mut counted = collection(&id, 25, Some(1), Vec::new());
-        sized_by_probe(&mut counted, &id, Some(1), Some(25), true);
+        let counted = collection(&id, probed(Some(25), true), Some(1), Vec::new());
         assert_eq!(counted["totalItems"], 25);
         assert_eq!(counted["next"], format!("{id}?page=2"));
     }
