@@ -105,10 +105,11 @@ async fn pending_deliveries_survive_the_upgrade(db: TestDb) {
 
 both_databases!(pending_deliveries_survive_the_upgrade);
 
-/// Statements in `text` that remove rows of `posts` or `local_actors` (SQL split over lines or
-/// Rust string continuations included).
+/// Statements in `text` that remove rows of `posts`, `local_actors` or `remote_actors` (SQL
+/// split over lines or Rust string continuations included).
 fn removals_of_referenced_rows(text: &str) -> Vec<String> {
-    let statement = regex::Regex::new(r"(?i)\bDELETE\s+FROM\s+(posts|local_actors)\b").unwrap();
+    let statement =
+        regex::Regex::new(r"(?i)\bDELETE\s+FROM\s+(posts|local_actors|remote_actors)\b").unwrap();
     let joined = text.replace("\\\n", " ");
     statement
         .captures_iter(&joined)
@@ -117,9 +118,10 @@ fn removals_of_referenced_rows(text: &str) -> Vec<String> {
 }
 
 /// `migrations/postgres/0010_unchecked_references.sql` takes the foreign keys to a post's forum,
-/// thread and parent, and to an outbound activity's signer, off PostgreSQL because those rows
-/// are never removed (docs/ARCHITECTURE.md). This holds the code to that: no statement in `src`
-/// deletes rows of `posts` or `local_actors`. A change that needs to must bring the keys back
+/// thread and parent, and to an outbound activity's signer, off PostgreSQL, and `0012` the key
+/// to a post's remote author, because those rows are never removed (docs/ARCHITECTURE.md).
+/// This holds the code to that: no statement in `src` deletes rows of `posts`, `local_actors`
+/// or `remote_actors`. A change that needs to must bring the keys back
 /// on PostgreSQL first, and then change this test.
 #[test]
 fn no_code_removes_the_rows_that_postgres_references_without_keys() {
@@ -136,10 +138,11 @@ fn no_code_removes_the_rows_that_postgres_references_without_keys() {
     // The check finds such statements however they are written, and not other tables'.
     let samples = "sqlx::query(\"DELETE FROM posts WHERE id = $1\")\n\
                    \"delete \\\n     from Local_Actors\"\n\
-                   \"DELETE FROM posts_hashtags WHERE post_id = $1\"";
+                   \"DELETE FROM posts_hashtags WHERE post_id = $1\"\n\
+                   \"DELETE FROM remote_actors WHERE id = $1\"";
     assert_eq!(
         removals_of_referenced_rows(samples),
-        ["posts", "local_actors"]
+        ["posts", "local_actors", "remote_actors"]
     );
 
     let mut files = Vec::new();
