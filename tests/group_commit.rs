@@ -519,9 +519,195 @@ async fn a_write_after_the_pool_closed_fails_wherever_the_close_falls() {
 /// Rounds of the close race (≈ 5-10 ms each).
 const ROUNDS: usize = 1000;
 
+/// The writer's multi-row statements (on PostgreSQL their rows go as one JSON parameter, on
+/// SQLite as bound values): every character of what a remote server sent is stored as it was,
+/// each row keeps its own values, and a conflicting id is skipped, not stored twice.
+async fn many_rows_in_one_statement_keep_every_character(db: TestDb) {
+    use rounds::{
+        db::{
+            deliveries::{DeliveryTarget, OutboundBody},
+            posts::{NewPost, PostContent},
+        },
+        model::{PostDetails, PostKind, Visibility},
+    };
+    let rounds = TestInstance::spawn(db).await;
+    let state = rounds.state();
+    let thread = common::start_thread(&rounds, "Sleep", "What helps?")
+        .await
+        .post;
+    let author = state
+        .db
+        .upsert_remote_actor(&common::remote_actor(
+            "https://clinic.example/users/zoe",
+            Some("zoe"),
+            None,
+        ))
+        .await
+        .unwrap();
+    let words = [
+        "<p>\"Quoted\", back\\slash, tab\tand\nnew line</p>",
+        "<p>Ünïcödé — 睡眠 — 🩺 — \u{2028} — {\"json\": [1]}</p>",
+        "<p>plain</p>",
+    ];
+    let details = PostDetails {
+        hashtags: vec!["sleep\"apnea".into()],
+        ..Default::default()
+    };
+    let ap_ids: Vec<String> = (0..words.len())
+        .map(|n| format!("https://clinic.example/notes/{n}?a=1&b=\"2\""))
+        .collect();
+    let new_post = |n: usize| NewPost {
+        ap_id: Some(&ap_ids[n]),
+        kind: PostKind::Reply,
+        author_local_id: None,
+        author_remote_id: Some(author.id),
+        audience_id: thread.audience_id,
+        root_id: Some(thread.id),
+        parent_id: Some(thread.id),
+        content: PostContent {
+            title: None,
+            summary: None,
+            content_warning: (n == 1).then_some("CW: \"sleep\""),
+            source: None,
+            content_html: words[n],
+            details: &details,
+            starts_at: None,
+            ends_at: None,
+        },
+        visibility: Visibility::Public,
+        remote_url: None,
+        published_at: 1_000 + n as i64,
+        activity_ap_id: Some(&ap_ids[n]),
+    };
+    let mut tx = state.db.begin().await.unwrap();
+    let first = Db::insert_remote_posts(&mut tx, &[new_post(0)])
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    // The first again with the two others: it is skipped, they are stored.
+    let rows = [new_post(0), new_post(1), new_post(2)];
+    let stored = Db::insert_remote_posts(&mut tx, &rows).await.unwrap();
+    let stored: HashMap<String, i64> = stored.into_iter().map(|(id, ap)| (ap, id)).collect();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(!stored.contains_key(&ap_ids[0]));
+
+    let payload = r#"{"content":"\"quoted\" \\ ü 🩺"}"#;
+    let activities = [
+        (
+            "https://spm.example/a/1",
+            thread.audience_id,
+            OutboundBody::Json(payload),
+        ),
+        (
+            "https://spm.example/a/2",
+            thread.audience_id,
+            OutboundBody::RelayOf(stored[&ap_ids[1]]),
+        ),
+    ];
+    let queued = Db::insert_outbound_activities(&mut tx, &activities)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 2);
+    let targets = [
+        DeliveryTarget {
+            instance: "clinic.example".into(),
+            inbox: "https://clinic.example/inbox".into(),
+            recipient_actor_id: None,
+        },
+        DeliveryTarget {
+            instance: "localhost:7002".into(),
+            inbox: "http://localhost:7002/users/ann/inbox?x=\"1\"".into(),
+            recipient_actor_id: Some(author.id),
+        },
+    ];
+    Db::insert_deliveries_of(
+        &mut tx,
+        &[(queued[0], &targets[..1]), (queued[1], &targets)],
+    )
+    .await
+    .unwrap();
+    let new_ids = Db::record_received_activities(
+        &mut tx,
+        &[&ap_ids[0], "https://x/\"1\"", "https://x/\"1\""],
+    )
+    .await
+    .unwrap();
+    assert_eq!(new_ids.len(), 2, "{new_ids:?}");
+    assert!(new_ids.contains("https://x/\"1\""));
+    tx.commit().await.unwrap();
+
+    for n in 0..words.len() {
+        let id = match stored.get(&ap_ids[n]) {
+            Some(id) => *id,
+            None => first[0].0,
+        };
+        let post = state.db.post_by_id(id).await.unwrap().unwrap();
+        assert_eq!(post.content_html, words[n]);
+        assert_eq!(post.ap_id.as_deref(), Some(ap_ids[n].as_str()));
+        assert_eq!(post.published_at, 1_000 + n as i64);
+        assert_eq!(post.details, details);
+        assert_eq!(
+            post.content_warning.as_deref(),
+            (n == 1).then_some("CW: \"sleep\"")
+        );
+        assert_eq!(post.parent_id, Some(thread.id));
+    }
+    let stored_payload: Option<String> =
+        sqlx::query_scalar("SELECT payload FROM outbound_activities WHERE id = $1")
+            .bind(queued[0])
+            .fetch_one(&state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored_payload.as_deref(), Some(payload));
+    let relayed: Option<i64> =
+        sqlx::query_scalar("SELECT relayed_post_id FROM outbound_activities WHERE id = $1")
+            .bind(queued[1])
+            .fetch_one(&state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(relayed, Some(stored[&ap_ids[1]]));
+    let deliveries: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query(
+        "SELECT activity_id, instance, inbox, recipient_actor_id, state FROM deliveries \
+         WHERE activity_id IN ($1, $2) ORDER BY activity_id, inbox",
+    )
+    .bind(queued[0])
+    .bind(queued[1])
+    .fetch_all(&state.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| {
+        (
+            row.get("activity_id"),
+            row.get("instance"),
+            row.get("inbox"),
+            row.get("recipient_actor_id"),
+            row.get("state"),
+        )
+    })
+    .collect();
+    let expected = |activity: i64, target: &DeliveryTarget| {
+        (
+            activity,
+            target.instance.clone(),
+            target.inbox.clone(),
+            target.recipient_actor_id,
+            0,
+        )
+    };
+    let mut wanted = vec![
+        expected(queued[0], &targets[0]),
+        expected(queued[1], &targets[0]),
+        expected(queued[1], &targets[1]),
+    ];
+    wanted.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+    assert_eq!(deliveries, wanted);
+}
+
 both_databases!(
     batches_are_one_call_and_fall_back_to_one_item_at_a_time,
     a_burst_of_replies_is_stored_and_relayed_once_each,
+    many_rows_in_one_statement_keep_every_character,
     the_writer_keeps_its_connection_and_gives_a_broken_one_back,
     a_batch_that_does_not_commit_leaves_no_transaction_open,
 );

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{
     delivery_instances::IDLE,
     now_millis,
-    sql_lists::{bind_each, placeholders, value_rows},
+    sql_lists::{bind_each, json_list, json_rows, placeholders, value_rows},
     Backend, Db,
 };
 
@@ -27,6 +28,56 @@ pub const WITHDRAWN: i64 = 4;
 
 /// Rows per multi-row INSERT: well under both databases' limits on bound values.
 const INSERT_CHUNK: usize = 200;
+
+/// An outbound activity as one row of the JSON that PostgreSQL's multi-row insert reads.
+#[derive(Serialize)]
+struct ActivityRow<'a> {
+    ap_id: &'a str,
+    signer_id: i64,
+    payload: Option<&'a str>,
+    relayed_post_id: Option<i64>,
+}
+
+impl<'a> ActivityRow<'a> {
+    const TYPES: &'static str =
+        "ap_id text, signer_id bigint, payload text, relayed_post_id bigint";
+
+    fn of((ap_id, signer_id, body): &(&'a str, i64, OutboundBody<'a>)) -> ActivityRow<'a> {
+        let (payload, relayed_post_id) = match *body {
+            OutboundBody::Json(json) => (Some(json), None),
+            OutboundBody::RelayOf(post) => (None, Some(post)),
+        };
+        ActivityRow {
+            ap_id,
+            signer_id: *signer_id,
+            payload,
+            relayed_post_id,
+        }
+    }
+}
+
+/// A delivery as one row of the JSON that PostgreSQL's multi-row insert reads.
+#[derive(Serialize)]
+struct DeliveryRow<'a> {
+    activity_id: i64,
+    instance: &'a str,
+    inbox: &'a str,
+    recipient_actor_id: Option<i64>,
+}
+
+impl<'a> DeliveryRow<'a> {
+    const TYPES: &'static str =
+        "activity_id bigint, instance text, inbox text, recipient_actor_id bigint";
+
+    fn of((activity_id, target): &(i64, &'a DeliveryTarget)) -> DeliveryRow<'a> {
+        DeliveryRow {
+            activity_id: *activity_id,
+            instance: &target.instance,
+            inbox: &target.inbox,
+            recipient_actor_id: target.recipient_actor_id,
+        }
+    }
+}
 
 /// What an activity to queue carries.
 #[derive(Clone, Copy, Debug)]
@@ -147,30 +198,49 @@ impl Db {
     ) -> Result<Vec<i64>, sqlx::Error> {
         let mut ids = Vec::with_capacity(activities.len());
         let now = now_millis();
-        for chunk in activities.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO outbound_activities \
-                 (ap_id, signer_id, payload, relayed_post_id, created_at) \
-                 VALUES {} RETURNING id, ap_id",
-                value_rows(conn, chunk.len(), 5)
-            );
-            let mut query = sqlx::query(&sql);
-            for (ap_id, signer, body) in chunk {
-                let (payload, relayed_post) = match *body {
-                    OutboundBody::Json(json) => (Some(json), None),
-                    OutboundBody::RelayOf(post) => (None, Some(post)),
-                };
-                query = query
-                    .bind(*ap_id)
-                    .bind(*signer)
-                    .bind(payload)
-                    .bind(relayed_post)
-                    .bind(now);
-            }
+        let postgres = Backend::of(conn) == Backend::Postgres;
+        // On PostgreSQL one statement for any number of rows (`sql_lists::json_rows`).
+        let chunk_size = if postgres {
+            activities.len()
+        } else {
+            INSERT_CHUNK
+        };
+        for chunk in activities.chunks(chunk_size.max(1)) {
+            let rows: Vec<ActivityRow> = chunk.iter().map(ActivityRow::of).collect();
+            let returned_rows = if postgres {
+                sqlx::query(&format!(
+                    "INSERT INTO outbound_activities \
+                     (ap_id, signer_id, payload, relayed_post_id, created_at) \
+                     SELECT ap_id, signer_id, payload, relayed_post_id, $2 FROM {} \
+                     RETURNING id, ap_id",
+                    json_rows(1, ActivityRow::TYPES)
+                ))
+                .bind(json_list(&rows)?)
+                .bind(now)
+                .fetch_all(&mut *conn)
+                .await?
+            } else {
+                let sql = format!(
+                    "INSERT INTO outbound_activities \
+                     (ap_id, signer_id, payload, relayed_post_id, created_at) \
+                     VALUES {} RETURNING id, ap_id",
+                    value_rows(conn, chunk.len(), 5)
+                );
+                let mut query = sqlx::query(&sql);
+                for row in &rows {
+                    query = query
+                        .bind(row.ap_id)
+                        .bind(row.signer_id)
+                        .bind(row.payload)
+                        .bind(row.relayed_post_id)
+                        .bind(now);
+                }
+                query.fetch_all(&mut *conn).await?
+            };
             // RETURNING promises no order: matched by ap_id (unique among activities queued
             // together: each is a new id).
             let mut returned = std::collections::HashMap::new();
-            for row in query.fetch_all(&mut *conn).await? {
+            for row in returned_rows {
                 returned.insert(
                     row.try_get::<String, _>("ap_id")?,
                     row.try_get::<i64, _>("id")?,
@@ -205,23 +275,41 @@ impl Db {
             .iter()
             .flat_map(|(activity, targets)| targets.iter().map(move |target| (*activity, target)))
             .collect();
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO deliveries (activity_id, instance, inbox, recipient_actor_id, state, \
-                 created_at) VALUES {}",
-                value_rows(conn, chunk.len(), 6)
-            );
-            let mut query = sqlx::query(&sql);
-            for (activity, target) in chunk {
-                query = query
-                    .bind(*activity)
-                    .bind(&target.instance)
-                    .bind(&target.inbox)
-                    .bind(target.recipient_actor_id)
-                    .bind(PENDING)
-                    .bind(now);
+        if Backend::of(conn) == Backend::Postgres {
+            if !rows.is_empty() {
+                // One statement for any number of rows (`sql_lists::json_rows`).
+                let rows: Vec<DeliveryRow> = rows.iter().map(DeliveryRow::of).collect();
+                sqlx::query(&format!(
+                    "INSERT INTO deliveries \
+                     (activity_id, instance, inbox, recipient_actor_id, state, created_at) \
+                     SELECT activity_id, instance, inbox, recipient_actor_id, $2, $3 FROM {}",
+                    json_rows(1, DeliveryRow::TYPES)
+                ))
+                .bind(json_list(&rows)?)
+                .bind(PENDING)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
             }
-            query.execute(&mut *conn).await?;
+        } else {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let sql = format!(
+                    "INSERT INTO deliveries (activity_id, instance, inbox, recipient_actor_id, \
+                     state, created_at) VALUES {}",
+                    value_rows(conn, chunk.len(), 6)
+                );
+                let mut query = sqlx::query(&sql);
+                for (activity, target) in chunk {
+                    query = query
+                        .bind(*activity)
+                        .bind(&target.instance)
+                        .bind(&target.inbox)
+                        .bind(target.recipient_actor_id)
+                        .bind(PENDING)
+                        .bind(now);
+                }
+                query.execute(&mut *conn).await?;
+            }
         }
         let instances: BTreeSet<&str> = rows
             .iter()
@@ -493,4 +581,24 @@ async fn wake_instances_postgres(
     let query = bind_each(sqlx::query(&sql), idle.iter().map(String::as_str));
     query.execute(conn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sql_lists::keys_and_columns;
+
+    #[test]
+    fn activity_and_delivery_rows_have_every_column_by_name() {
+        let activity = ("https://spm.example/a/1", 1, OutboundBody::RelayOf(2));
+        let (keys, columns) = keys_and_columns(&ActivityRow::of(&activity), ActivityRow::TYPES);
+        assert_eq!(keys, columns);
+        let target = DeliveryTarget {
+            instance: "a.example".into(),
+            inbox: "https://a.example/inbox".into(),
+            recipient_actor_id: None,
+        };
+        let (keys, columns) = keys_and_columns(&DeliveryRow::of(&(1, &target)), DeliveryRow::TYPES);
+        assert_eq!(keys, columns);
+    }
 }

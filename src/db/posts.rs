@@ -3,6 +3,7 @@
 //! "Visible" everywhere here means public and not deleted: what public pages, collections and
 //! feeds may show.
 
+use serde::Serialize;
 use sqlx::{
     any::{AnyArguments, AnyRow},
     query::Query,
@@ -12,7 +13,7 @@ use sqlx::{
 pub(super) use super::post_rows::{post_from_row, POST_SELECT};
 use super::{
     now_millis,
-    sql_lists::{placeholders, value_rows},
+    sql_lists::{json_list, json_rows, placeholders, value_rows},
     Backend, Db,
 };
 use crate::model::{Post, PostDetails, PostKind, Visibility};
@@ -82,6 +83,65 @@ fn bind_new_post<'q>(
         .bind(post.activity_ap_id)
 }
 
+/// [`INSERT_COLUMNS`] with their PostgreSQL types: the table [`PostRow`]s are read back as.
+const INSERT_TYPES: &str = "ap_id text, kind text, author_local_id bigint, \
+     author_remote_id bigint, audience_id bigint, root_id bigint, parent_id bigint, title text, \
+     summary text, content_warning text, source text, content_html text, visibility text, \
+     details text, starts_at bigint, ends_at bigint, remote_url text, published_at bigint, \
+     activity_ap_id text";
+
+/// A new post as one row of the JSON that PostgreSQL's multi-row insert reads
+/// (`sql_lists::json_rows`): the fields of [`INSERT_COLUMNS`], by name.
+#[derive(Serialize)]
+struct PostRow<'a> {
+    ap_id: Option<&'a str>,
+    kind: &'a str,
+    author_local_id: Option<i64>,
+    author_remote_id: Option<i64>,
+    audience_id: i64,
+    root_id: Option<i64>,
+    parent_id: Option<i64>,
+    title: Option<&'a str>,
+    summary: Option<&'a str>,
+    content_warning: Option<&'a str>,
+    source: Option<&'a str>,
+    content_html: &'a str,
+    visibility: &'a str,
+    details: String,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+    remote_url: Option<&'a str>,
+    published_at: i64,
+    activity_ap_id: Option<&'a str>,
+}
+
+impl<'a> PostRow<'a> {
+    fn of(post: &'a NewPost<'a>) -> PostRow<'a> {
+        let content = &post.content;
+        PostRow {
+            ap_id: post.ap_id,
+            kind: post.kind.as_str(),
+            author_local_id: post.author_local_id,
+            author_remote_id: post.author_remote_id,
+            audience_id: post.audience_id,
+            root_id: post.root_id,
+            parent_id: post.parent_id,
+            title: content.title,
+            summary: content.summary,
+            content_warning: content.content_warning,
+            source: content.source,
+            content_html: content.content_html,
+            visibility: post.visibility.as_str(),
+            details: details_json(content.details),
+            starts_at: content.starts_at,
+            ends_at: content.ends_at,
+            remote_url: post.remote_url,
+            published_at: post.published_at,
+            activity_ap_id: post.activity_ap_id,
+        }
+    }
+}
+
 /// Public, not deleted, not held for moderation, not removed by a moderator.
 const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
      AND p.held_reason IS NULL AND p.removed_at IS NULL";
@@ -140,6 +200,23 @@ impl Db {
         posts: &[NewPost<'_>],
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
         let mut stored = Vec::with_capacity(posts.len());
+        if Backend::of(conn) == Backend::Postgres {
+            // One statement for any number of posts (`sql_lists::json_rows`).
+            let rows: Vec<PostRow> = posts.iter().map(PostRow::of).collect();
+            let sql = format!(
+                "INSERT INTO posts ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} FROM {} \
+                 ON CONFLICT DO NOTHING RETURNING id, ap_id",
+                json_rows(1, INSERT_TYPES)
+            );
+            for row in sqlx::query(&sql)
+                .bind(json_list(&rows)?)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                stored.push((row.try_get("id")?, row.try_get("ap_id")?));
+            }
+            return Ok(stored);
+        }
         for chunk in posts.chunks(POSTS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO posts ({INSERT_COLUMNS}) VALUES {} \
@@ -577,5 +654,43 @@ impl Db {
         rows.iter()
             .map(|row| row.try_get("remote_actor_id"))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sql_lists::keys_and_columns;
+
+    #[test]
+    fn a_post_row_has_every_column_of_the_insert_by_name() {
+        let details = PostDetails::default();
+        let post = NewPost {
+            ap_id: Some("https://a.example/notes/1"),
+            kind: PostKind::Reply,
+            author_local_id: None,
+            author_remote_id: Some(2),
+            audience_id: 1,
+            root_id: Some(3),
+            parent_id: Some(3),
+            content: PostContent {
+                title: None,
+                summary: None,
+                content_warning: None,
+                source: None,
+                content_html: "<p>hi</p>",
+                details: &details,
+                starts_at: None,
+                ends_at: None,
+            },
+            visibility: Visibility::Public,
+            remote_url: None,
+            published_at: 1,
+            activity_ap_id: None,
+        };
+        let (keys, typed) = keys_and_columns(&PostRow::of(&post), INSERT_TYPES);
+        assert_eq!(keys, typed);
+        let (_, columns) = keys_and_columns(&PostRow::of(&post), INSERT_COLUMNS);
+        assert_eq!(keys, columns);
     }
 }

@@ -4,7 +4,11 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::{now_millis, sql_lists::value_rows, Db};
+use super::{
+    now_millis,
+    sql_lists::{json_list, value_rows},
+    Backend, Db,
+};
 
 /// Ids per multi-row INSERT.
 const IDS_PER_INSERT: usize = 500;
@@ -36,6 +40,22 @@ impl Db {
             .copied()
             .filter(|id| seen.insert(*id))
             .collect();
+        if Backend::of(conn) == Backend::Postgres {
+            // One statement for any number of ids (`sql_lists::json_rows`).
+            let rows = sqlx::query(
+                "INSERT INTO received_activities (ap_id, received_at) \
+                 SELECT value, $2 FROM json_array_elements_text($1::json) \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING ap_id",
+            )
+            .bind(json_list(&ap_ids)?)
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in rows {
+                new.insert(row.try_get("ap_id")?);
+            }
+            return Ok(new);
+        }
         for chunk in ap_ids.chunks(IDS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO received_activities (ap_id, received_at) VALUES {} \

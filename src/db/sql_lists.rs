@@ -91,9 +91,39 @@ fn push_placeholder(sql: &mut String, n: usize) {
     let _ = write!(sql, "${n}");
 }
 
+/// On PostgreSQL, the rows of a multi-row statement as one JSON parameter `$param`, read back
+/// as a table `r` of `columns` (`"ap_id text, published_at bigint"`; each row a JSON object with
+/// those keys, from [`json_list`] of a `Serialize` struct). The statement's text is then the
+/// same for any number of rows: with `VALUES` each row count was a statement of its own, which
+/// the connection prepared (a round trip more) and, past sqlx's cache of 100 statements a
+/// connection, closed again (another): about a fifth of the writer's round trips in the
+/// ingest benchmark (docs/performance.md, Ingest).
+pub(crate) fn json_rows(param: usize, columns: &str) -> String {
+    format!("json_to_recordset(${param}::json) AS r({columns})")
+}
+
 /// `items` as the JSON array text that an [`in_json_list`] condition reads.
 pub(crate) fn json_list<T: Serialize>(items: &[T]) -> Result<String, sqlx::Error> {
     serde_json::to_string(items).map_err(|err| sqlx::Error::Encode(err.into()))
+}
+
+/// The keys of `row` serialized as JSON, and the column names of a [`json_rows`] type list,
+/// both sorted: the two must be the same for every row type (each one's tests check), as
+/// PostgreSQL reads each column by its name and leaves one it does not find NULL.
+#[cfg(test)]
+pub(crate) fn keys_and_columns(row: &impl Serialize, columns: &str) -> (Vec<String>, Vec<String>) {
+    let mut keys: Vec<String> = match serde_json::to_value(row) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        other => panic!("a row is an object: {other:?}"),
+    };
+    let mut names: Vec<String> = columns
+        .split(',')
+        .filter_map(|column| column.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    keys.sort();
+    names.sort();
+    (keys, names)
 }
 
 #[cfg(test)]
