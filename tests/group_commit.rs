@@ -652,27 +652,32 @@ async fn many_rows_in_one_statement_keep_every_character(db: TestDb) {
         );
         assert_eq!(post.parent_id, Some(thread.id));
     }
-    let stored_payload: Option<String> =
-        sqlx::query_scalar("SELECT payload FROM outbound_activities WHERE id = $1")
+    let of_both = |sql: &'static str| {
+        sqlx::query(sql)
             .bind(queued[0])
-            .fetch_one(&state.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(stored_payload.as_deref(), Some(payload));
-    let relayed: Option<i64> =
-        sqlx::query_scalar("SELECT relayed_post_id FROM outbound_activities WHERE id = $1")
             .bind(queued[1])
-            .fetch_one(&state.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(relayed, Some(stored[&ap_ids[1]]));
-    let deliveries: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query(
+            .fetch_all(&state.db.pool)
+    };
+    let bodies: Vec<(Option<String>, Option<i64>)> = of_both(
+        "SELECT payload, relayed_post_id FROM outbound_activities WHERE id IN ($1, $2) \
+         ORDER BY id",
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get("payload"), row.get("relayed_post_id")))
+    .collect();
+    assert_eq!(
+        bodies,
+        [
+            (Some(payload.to_string()), None),
+            (None, Some(stored[&ap_ids[1]]))
+        ]
+    );
+    let deliveries: Vec<(i64, String, String, Option<i64>, i64)> = of_both(
         "SELECT activity_id, instance, inbox, recipient_actor_id, state FROM deliveries \
          WHERE activity_id IN ($1, $2) ORDER BY activity_id, inbox",
     )
-    .bind(queued[0])
-    .bind(queued[1])
-    .fetch_all(&state.db.pool)
     .await
     .unwrap()
     .iter()
