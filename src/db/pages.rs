@@ -21,16 +21,11 @@ use sqlx::Row;
 
 use super::{
     post_rows::{page_posts, page_posts_query, PagePosts},
-    posts::{as_public_tombstone, post_from_row, POST_SELECT},
+    posts::{as_public_tombstone, post_from_row, POST_SELECT, VISIBLE},
     sql_lists::{bind_each, in_json_list, json_list, placeholders},
     Backend, Db,
 };
 use crate::model::Post;
-
-/// The same condition as `posts.rs`'s (kept in step with it): public, not deleted, not held for
-/// moderation, not removed by a moderator.
-const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
-     AND p.held_reason IS NULL AND p.removed_at IS NULL";
 
 /// Who a page of a thread is read by: what it may show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

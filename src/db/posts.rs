@@ -142,8 +142,9 @@ impl<'a> PostRow<'a> {
     }
 }
 
-/// Public, not deleted, not held for moderation, not removed by a moderator.
-const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
+/// Public, not deleted, not held for moderation, not removed by a moderator: the condition of
+/// every query here and in `pages.rs` of what the public may see (`p` the post).
+pub(super) const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NULL \
      AND p.held_reason IS NULL AND p.removed_at IS NULL";
 
 /// Whose posts an outbox lists: a forum's (every post of its conversations) or an author's.
