@@ -539,6 +539,44 @@ async fn journal_webinars_member_and_tag_pages(db: TestDb) {
     assert_eq!(browse(&site.url("/tags/not%20a%20tag")).await.status, 404);
 }
 
+/// A member's page counts, and lists, only the newest 10,000 posts (`COUNTED_UP_TO`), saying so
+/// when there are more; with fewer, the pager has the exact number of pages.
+async fn a_members_page_lists_the_newest_posts_without_counting_them_all(db: TestDb) {
+    let site = site(db).await;
+    let root = site
+        .publish(&site.ben, Place::Forum("community"), thread("Pacing", "x"))
+        .await;
+    let few = page_ok(&site.url("/@ben")).await;
+    assert!(few.contains("<h2 id=\"list\">Posts</h2>"), "{few}");
+    assert!(!few.contains("rel=\"next\""));
+
+    // 10,005 replies more, written straight into the table (publishing them one by one would
+    // take minutes), the newest last.
+    let state = site.rounds.state();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10005) \
+         INSERT INTO posts (kind, author_local_id, audience_id, root_id, parent_id, \
+         content_html, visibility, details, published_at) \
+         SELECT 'reply', $1, p.audience_id, p.id, p.id, '<p>Reply ' || i || '</p>', 'public', \
+         '{}', p.published_at + i FROM n, posts p WHERE p.id = $2",
+    )
+    .bind(site.ben.id)
+    .bind(root)
+    .execute(&state.db.pool)
+    .await
+    .unwrap();
+    let first = page_ok(&site.url("/@ben")).await;
+    assert!(first.contains("(the newest 10000 are listed)"), "{first}");
+    assert!(first.contains("<span>Page 1 of 500</span>"), "{first}");
+    assert!(first.contains("rel=\"next\" href=\"/@ben?page=2\""));
+    assert!(first.contains("Reply 10005</a>"), "the newest first");
+    // The 10,000th newest is reply 6: the last page holds replies 25 to 6, and no next.
+    let last = page_ok(&site.url("/@ben?page=500")).await;
+    assert!(last.contains("Reply 25</a>") && last.contains("Reply 6</a>"));
+    assert!(!last.contains("Reply 5</a>") && !last.contains("rel=\"next\""));
+    assert_eq!(browse(&site.url("/@ben?page=501")).await.status, 404);
+}
+
 async fn other_pages_keep_working_with_the_headers(db: TestDb) {
     let site = site(db).await;
     let login = browse(&site.url("/login")).await;
@@ -753,6 +791,7 @@ both_databases!(
     a_deleted_post_answers_410,
     forum_pages_are_paged_newest_first_with_reply_counts,
     journal_webinars_member_and_tag_pages,
+    a_members_page_lists_the_newest_posts_without_counting_them_all,
     other_pages_keep_working_with_the_headers,
     atom_feeds_parse_and_carry_the_entries,
     calendars_are_rfc_5545,

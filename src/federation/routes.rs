@@ -305,7 +305,7 @@ async fn outbox(
 
 /// Posts an outbox counts for its `totalItems` (above, it gives none), and lists in its pages
 /// (the newest; older ones are still in their conversations' `context`).
-pub const OUTBOX_COUNTED_UP_TO: i64 = 10_000;
+pub const OUTBOX_COUNTED_UP_TO: i64 = crate::db::posts::COUNTED_UP_TO;
 
 /// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
 pub fn negotiate_json(headers: &HeaderMap) -> Representation {

@@ -14,7 +14,7 @@ use super::{
     parts::{last_page, pager, post_item, Labels, PER_PAGE},
 };
 use crate::{
-    db::now_millis,
+    db::{now_millis, posts::COUNTED_UP_TO},
     error::{Error, Result},
     model::{ActorKind, LocalActor, Post, PostKind},
     service::publishing::{JOURNAL, WEBINARS},
@@ -271,24 +271,39 @@ async fn webinars(data: &AppState, row: &LocalActor, number: i64) -> Result<List
     })
 }
 
-/// What a member wrote: threads and replies, newest first.
+/// What a member wrote: threads and replies, newest first. Counted, and listed, only as far as
+/// [`COUNTED_UP_TO`] (the newest 10,000: the heading says so when there are more), as the
+/// outbox is: a count of all of them took ≈ 140 ms a page for 110,000 posts.
 async fn members_posts(data: &AppState, row: &LocalActor, number: i64) -> Result<Listing> {
-    let (posts, total) = data
+    if (number - 1) * PER_PAGE >= COUNTED_UP_TO {
+        return Err(Error::NotFound);
+    }
+    let counted = data
         .db
-        .outbox_posts(row.id, false, PER_PAGE, (number - 1) * PER_PAGE)
+        .count_outbox(row.id, false, Some(COUNTED_UP_TO))
         .await?;
-    check_page(number, total)?;
+    let listed = counted.min(COUNTED_UP_TO);
+    check_page(number, listed)?;
+    let posts = data
+        .db
+        .outbox_page(row.id, false, PER_PAGE, (number - 1) * PER_PAGE)
+        .await?;
     let labels = Labels::of(data, &posts).await?;
     let path = format!("/@{}", row.name);
+    let heading = if counted > COUNTED_UP_TO {
+        format!("Posts <span class=\"meta\">(the newest {COUNTED_UP_TO} are listed)</span>")
+    } else {
+        "Posts".to_string()
+    };
     Ok(Listing {
         html: format!(
-            "<section aria-labelledby=\"list\"><h2 id=\"list\">Posts</h2>{}{}</section>",
+            "<section aria-labelledby=\"list\"><h2 id=\"list\">{heading}</h2>{}{}</section>",
             list(
                 &posts,
                 |post| post_item(data, post, None, &labels),
                 "Nothing written yet."
             ),
-            pager(&path, number, total, "Newer posts", "Older posts"),
+            pager(&path, number, listed, "Newer posts", "Older posts"),
         ),
         feed: None,
     })
