@@ -459,28 +459,26 @@ impl Db {
         posts_from_rows(&rows)
     }
 
-    /// The posts of [`Self::outbox_page`]'s list, counted one by one: all of them, or with
-    /// `bound` (in practice [`COUNTED_UP_TO`]) at most `bound + 1` (more than `bound`), so that
-    /// the cost stays bounded however many there are.
+    /// The posts of [`Self::outbox_page`]'s list, counted one by one up to `bound` (in
+    /// practice [`COUNTED_UP_TO`]): at most `bound + 1`, meaning more than `bound`, so that the
+    /// cost stays bounded however many there are.
     pub async fn count_outbox(
         &self,
         actor_id: i64,
         whole_audience: bool,
-        bound: Option<i64>,
+        bound: i64,
     ) -> Result<i64, sqlx::Error> {
-        let owner = outbox_owner(whole_audience);
-        let sql = match bound {
-            None => format!("SELECT COUNT(*) AS n FROM posts p WHERE {owner} AND {VISIBLE}"),
-            Some(_) => format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM posts p \
-                 WHERE {owner} AND {VISIBLE} LIMIT $2) counted"
-            ),
-        };
-        let mut query = sqlx::query(&sql).bind(actor_id);
-        if let Some(bound) = bound {
-            query = query.bind(bound.saturating_add(1));
-        }
-        query.fetch_one(&self.pool).await?.try_get("n")
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM posts p \
+             WHERE {} AND {VISIBLE} LIMIT $2) counted",
+            outbox_owner(whole_audience)
+        );
+        sqlx::query(&sql)
+            .bind(actor_id)
+            .bind(bound.saturating_add(1))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
     }
 
     /// Visible local posts: NodeInfo's `localPosts`.

@@ -248,7 +248,7 @@ async fn outbox(
     }
     let counted = data
         .db
-        .count_outbox(row.id, group, Some(OUTBOX_COUNTED_UP_TO))
+        .count_outbox(row.id, group, OUTBOX_COUNTED_UP_TO)
         .await?;
     let known_total = (counted <= OUTBOX_COUNTED_UP_TO).then_some(counted);
     let (posts, more) = match page {

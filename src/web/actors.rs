@@ -278,10 +278,7 @@ async fn members_posts(data: &AppState, row: &LocalActor, number: i64) -> Result
     if (number - 1) * PER_PAGE >= COUNTED_UP_TO {
         return Err(Error::NotFound);
     }
-    let counted = data
-        .db
-        .count_outbox(row.id, false, Some(COUNTED_UP_TO))
-        .await?;
+    let counted = data.db.count_outbox(row.id, false, COUNTED_UP_TO).await?;
     let listed = counted.min(COUNTED_UP_TO);
     check_page(number, listed)?;
     let posts = data
