@@ -430,6 +430,49 @@ async fn addressing_reaches_followers_and_mentioned_actors_once_per_instance(db:
     assert_eq!(creates(&second)[0].path, "/users/carol/inbox");
 }
 
+/// Every reply stored rings the delivery bell; a burst of rings must not become a claim (a
+/// write) each, yet what is queued during it is still sent.
+async fn a_burst_of_bells_makes_few_claims(db: TestDb) {
+    let rounds = TestInstance::spawn(db).await;
+    let state = rounds.state();
+    let metrics = state.delivery_metrics.clone();
+    assert!(
+        eventually(10, || async { metrics.claims() >= 1 }).await,
+        "the worker looks for work when it starts"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = metrics.claims();
+    let started = std::time::Instant::now();
+    for _ in 0..400 {
+        state.ring_delivery_bell();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let made = metrics.claims() - before;
+    // One claim at most every 25 ms, the worker's once-a-second look, and the last ring's.
+    let allowed = u64::try_from(started.elapsed().as_millis() / 25).unwrap() + 3;
+    assert!(made >= 2, "the rings were answered ({made} claims)");
+    assert!(
+        made <= allowed,
+        "{made} claims for 400 rings in {:?} (at most {allowed})",
+        started.elapsed()
+    );
+    // A follow during a burst is still answered: its Accept is claimed and sent (`follow`
+    // waits for it).
+    let peer = Peer::spawn().await;
+    let ringing = tokio::spawn({
+        let state = state.clone();
+        async move {
+            for _ in 0..200 {
+                state.ring_delivery_bell();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    });
+    follow(&peer, "alice", rounds.port, "journal").await;
+    ringing.await.unwrap();
+}
+
 async fn metrics_are_not_public_without_a_token(db: TestDb) {
     let rounds = TestInstance::spawn_with(db, |config| config.metrics_token = None).await;
     let response = reqwest::get(rounds.url("/metrics")).await.unwrap();
@@ -447,4 +490,5 @@ both_databases!(
     an_unavailable_instance_is_kept_and_revived_when_heard_from,
     addressing_reaches_followers_and_mentioned_actors_once_per_instance,
     metrics_are_not_public_without_a_token,
+    a_burst_of_bells_makes_few_claims,
 );

@@ -52,6 +52,7 @@ pub struct DeliveryMetrics {
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_micros: AtomicU64,
+    claims: AtomicU64,
 }
 
 /// What the database says at scrape time.
@@ -79,6 +80,16 @@ impl DeliveryMetrics {
         );
     }
 
+    /// Counts one look for instances with due deliveries (a claim: one write).
+    pub fn count_claim(&self) {
+        self.claims.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Looks for instances with due deliveries so far.
+    pub fn claims(&self) -> u64 {
+        self.claims.load(Ordering::Relaxed)
+    }
+
     /// Tries so far with this result.
     pub fn count(&self, kind: ResultKind) -> u64 {
         ResultKind::ALL
@@ -103,6 +114,14 @@ impl DeliveryMetrics {
              # TYPE rounds_delivery_unavailable_instances gauge\n\
              rounds_delivery_unavailable_instances {}",
             gauges.unavailable_instances
+        );
+        let _ = writeln!(
+            out,
+            "# HELP rounds_delivery_claims_total Times this process looked for instances with \
+             due deliveries.\n\
+             # TYPE rounds_delivery_claims_total counter\n\
+             rounds_delivery_claims_total {}",
+            self.claims()
         );
         let _ = writeln!(
             out,
@@ -151,11 +170,14 @@ mod tests {
         metrics.observe(ResultKind::Delivered, Duration::from_millis(3));
         metrics.observe(ResultKind::Delivered, Duration::from_millis(300));
         metrics.observe(ResultKind::Retry, Duration::from_secs(60));
+        metrics.count_claim();
+        metrics.count_claim();
         let text = metrics.render(&QueueGauges {
             pending: 4,
             unavailable_instances: 1,
         });
         assert!(text.contains("rounds_delivery_queue_depth 4\n"));
+        assert!(text.contains("rounds_delivery_claims_total 2\n"));
         assert!(text.contains("rounds_deliveries_total{result=\"delivered\"} 2\n"));
         assert!(text.contains("rounds_deliveries_total{result=\"retry\"} 1\n"));
         assert!(text.contains("rounds_delivery_duration_seconds_bucket{le=\"0.005\"} 1\n"));

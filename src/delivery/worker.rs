@@ -36,6 +36,11 @@ use crate::{
 pub(super) const PAGE: i64 = 64;
 /// How often to look for due work when nothing rings the bell (retries, other processes).
 const POLL: Duration = Duration::from_secs(1);
+/// The least time between two claims. Every reply stored rings the bell; during a burst of
+/// thousands a second each ring found the worker ready and made a claim (a write: ≈ 900 a
+/// second on PostgreSQL, one of the writer's turns on SQLite), nearly all of them finding
+/// nothing new. Rings within the gap are answered by one claim at its end.
+const CLAIM_GAP: Duration = Duration::from_millis(25);
 /// How often the set of unavailable instances (for revival) is reloaded from the database.
 const RELOAD_UNAVAILABLE_EVERY: Duration = Duration::from_secs(60);
 /// How often delivered records older than the retention are pruned.
@@ -178,6 +183,7 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
     let mut renewals = tokio::time::interval(context.lease / 3);
     // Whether to look for work whatever the free slots (at start, on the bell, on each poll).
     let mut look = true;
+    let mut last_claim: Option<tokio::time::Instant> = None;
     loop {
         if context.cancel.is_cancelled() {
             break;
@@ -187,14 +193,20 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
         // After tasks end, claim again only once a good share of the slots is free: each claim
         // is a write, and on SQLite writes queue behind the recorder's.
         let worth_claiming = look || free >= (max / 8).max(1) || tasks.is_empty();
-        if free > 0 && worth_claiming {
+        let now = tokio::time::Instant::now();
+        let gap_over = last_claim.is_none_or(|at| now >= at + CLAIM_GAP);
+        // A claim is due but waits for the end of `CLAIM_GAP`.
+        let claim_waits = free > 0 && worth_claiming && !gap_over;
+        if free > 0 && worth_claiming && gap_over {
             look = false;
+            last_claim = Some(now);
             if let Err(err) =
                 claim_and_start(&context, &outcomes, free, &mut tasks, &mut active).await
             {
                 tracing::error!(error = %err, "delivery worker could not read the queue");
             }
         }
+        let gap_end = last_claim.map_or(now, |at| at + CLAIM_GAP);
         if last_reload.elapsed() >= RELOAD_UNAVAILABLE_EVERY {
             last_reload = Instant::now();
             super::revive::reload(&context.state).await;
@@ -208,6 +220,7 @@ async fn dispatch(context: Arc<WorkerContext>, outcomes: OutcomeSender) {
             _ = bell.notified() => look = true,
             _ = tokio::time::sleep(POLL) => look = true,
             _ = renewals.tick() => renew_claims(&context).await,
+            _ = tokio::time::sleep_until(gap_end), if claim_waits => {}
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 // Reap whatever else finished, then claim once for all of them.
                 if let Ok(instance) = done {
@@ -258,6 +271,7 @@ async fn claim_and_start(
     let db = &context.state.db;
     let lease_until = now_millis() + millis(context.lease);
     let limit = i64::try_from(free).unwrap_or(i64::MAX);
+    context.state.delivery_metrics.count_claim();
     let claimed = db
         .claim_instances(&context.worker_id, lease_until, limit)
         .await?;
