@@ -134,8 +134,8 @@ impl Db {
         offset: i64,
     ) -> Result<(Vec<Post>, i64), sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "{POST_SELECT} WHERE p.kind = 'event' AND p.ends_at <= $1 AND {VISIBLE} \
-             ORDER BY p.starts_at DESC, p.id DESC LIMIT $2 OFFSET $3"
+            "{POST_SELECT} WHERE p.kind = 'event' AND p.root_id IS NULL AND p.ends_at <= $1 \
+             AND {VISIBLE} ORDER BY p.starts_at DESC, p.id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(before)
         .bind(limit)
@@ -143,8 +143,8 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM posts p WHERE p.kind = 'event' AND p.ends_at <= $1 \
-             AND {VISIBLE}"
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.kind = 'event' AND p.root_id IS NULL \
+             AND p.ends_at <= $1 AND {VISIBLE}"
         ))
         .bind(before)
         .fetch_one(&self.pool)

@@ -343,14 +343,15 @@ impl Db {
         Ok((posts_from_rows(&rows)?, total))
     }
 
-    /// Visible articles of every audience, newest first.
+    /// Visible root posts of `kind` (articles, events, threads) of every audience, newest
+    /// first. (Roots only: `root_id IS NULL` lets it read the partial index `posts_by_start`.)
     pub async fn latest_of_kind(
         &self,
         kind: PostKind,
         limit: i64,
     ) -> Result<Vec<Post>, sqlx::Error> {
         let sql = format!(
-            "{POST_SELECT} WHERE p.kind = $1 AND {VISIBLE} \
+            "{POST_SELECT} WHERE p.kind = $1 AND p.root_id IS NULL AND {VISIBLE} \
              ORDER BY p.published_at DESC, p.id DESC LIMIT $2"
         );
         let rows = sqlx::query(&sql)
@@ -368,8 +369,8 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<Post>, sqlx::Error> {
         let sql = format!(
-            "{POST_SELECT} WHERE p.kind = 'event' AND p.ends_at > $1 AND {VISIBLE} \
-             ORDER BY p.starts_at, p.id LIMIT $2"
+            "{POST_SELECT} WHERE p.kind = 'event' AND p.root_id IS NULL AND p.ends_at > $1 \
+             AND {VISIBLE} ORDER BY p.starts_at, p.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(after)

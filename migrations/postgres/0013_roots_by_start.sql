@@ -1,0 +1,8 @@
+-- `posts_by_start` (kind, start) served the pages that list one kind of root post across every
+-- audience: the home page's journal articles and upcoming webinars, the calendar, the
+-- webinars page. Every reply had an entry in it too (kind 'reply', no start) that nothing ever
+-- read: one index entry written a reply, and a million of them in a large thread's database.
+-- Only roots are in it now; the queries that read it say `root_id IS NULL` (they list roots
+-- only), so that both databases can use it (docs/performance.md, Ingest).
+DROP INDEX posts_by_start;
+CREATE INDEX posts_by_start ON posts (kind, starts_at) WHERE root_id IS NULL;
