@@ -522,7 +522,60 @@ async fn loops_unrelated_replies_and_new_threads(db: TestDb) {
     assert_eq!(outbox["totalItems"], 1);
 }
 
+/// The conversations of `roots` that are live (their first post is there and not deleted), in
+/// order, with whether each is locked.
+async fn live_roots(conn: &mut sqlx::AnyConnection, roots: &[i64]) -> Vec<(i64, bool)> {
+    let found = rounds::db::Db::live_conversations_locked(conn, roots)
+        .await
+        .unwrap();
+    let mut found: Vec<(i64, bool)> = found.into_iter().collect();
+    found.sort_unstable();
+    found
+}
+
+/// The writer's check of a batch's conversations, one asked alone (its own statement text) or
+/// several at once: open, locked, deleted and unknown first posts.
+async fn conversations_are_checked_one_or_several_at_a_time(db: TestDb) {
+    use rounds::{db::Db, service::publishing};
+    let rounds = TestInstance::spawn(db).await;
+    let state = rounds.state();
+    let open = common::start_thread(&rounds, "Open", "Talk").await.post.id;
+    let ada = state.db.local_actor_by_name("ada").await.unwrap().unwrap();
+    let data = rounds.federation.to_request_data();
+    let mut threads = Vec::new();
+    for title in ["Locked", "Deleted"] {
+        let draft = rounds::service::post_rules::Draft {
+            title: Some(title.into()),
+            body: Some("Talk".into()),
+            ..Default::default()
+        };
+        let place = publishing::Place::Forum("community");
+        let published = publishing::publish(&data, &ada, place, &draft).await;
+        threads.push(published.unwrap().post.id);
+    }
+    let (locked, deleted) = (threads[0], threads[1]);
+    let mut conn = state.db.pool.acquire().await.unwrap();
+    assert!(Db::set_post_locked(&mut conn, locked, true).await.unwrap());
+    sqlx::query("UPDATE posts SET deleted_at = 1 WHERE id = $1")
+        .bind(deleted)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let unknown = deleted + 1_000;
+
+    assert_eq!(live_roots(&mut conn, &[open]).await, vec![(open, false)]);
+    assert_eq!(live_roots(&mut conn, &[locked]).await, vec![(locked, true)]);
+    assert_eq!(live_roots(&mut conn, &[deleted]).await, vec![]);
+    assert_eq!(live_roots(&mut conn, &[unknown]).await, vec![]);
+    assert_eq!(
+        live_roots(&mut conn, &[open, locked, deleted, unknown]).await,
+        vec![(open, false), (locked, true)]
+    );
+    assert_eq!(live_roots(&mut conn, &[]).await, vec![]);
+}
+
 both_databases!(
+    conversations_are_checked_one_or_several_at_a_time,
     replies_from_three_instances_are_threaded_and_relayed,
     edits_and_deletions_come_only_from_their_authors,
     likes_replays_and_privacy,

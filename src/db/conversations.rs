@@ -66,16 +66,27 @@ impl Db {
             return Ok(HashMap::new());
         }
         let backend = Backend::of(conn);
-        let sql = format!(
-            "SELECT id, locked_at FROM posts WHERE {} AND deleted_at IS NULL",
-            in_json_list(backend, "id", 1, false)
-        );
         // Planned on each call on PostgreSQL: the writer asks this in every batch, and a plan
         // kept from when `posts` was small scans the whole table for good (a new server's
-        // first burst of replies: 2-5 ms a batch, and growing, instead of an index probe).
-        let rows = sqlx::query(&sql)
+        // first burst of replies: 2-5 ms a batch, and growing, instead of an index probe). A
+        // batch's replies nearly always answer one conversation, asked for with the simplest
+        // text to parse and plan (the server's time for it about halves, docs/performance.md).
+        let list_sql;
+        let query = match roots {
+            [root] => {
+                sqlx::query("SELECT id, locked_at FROM posts WHERE id = $1 AND deleted_at IS NULL")
+                    .bind(*root)
+            }
+            _ => {
+                list_sql = format!(
+                    "SELECT id, locked_at FROM posts WHERE {} AND deleted_at IS NULL",
+                    in_json_list(backend, "id", 1, false)
+                );
+                sqlx::query(&list_sql).bind(json_list(roots)?)
+            }
+        };
+        let rows = query
             .persistent(backend == Backend::Sqlite)
-            .bind(json_list(roots)?)
             .fetch_all(conn)
             .await?;
         rows.iter()
