@@ -365,7 +365,7 @@ async fn a_full_webinar_stays_full_under_concurrent_joins(db: TestDb) {
 }
 
 /// A forum's outbox pages by one row more, not by its total, and counts only up to a bound
-/// (`OUTBOX_COUNTED_UP_TO`): 25 threads give a first page of 20 with a next, and a second of 5
+/// (`db::posts::COUNTED_UP_TO`): 25 threads give a first page of 20 with a next, and a second of 5
 /// without; no page lies beyond the bound; the count stops one past its bound.
 async fn an_outbox_pages_without_counting_everything(db: TestDb) {
     let rounds = TestInstance::spawn(db).await;

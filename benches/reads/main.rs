@@ -43,7 +43,7 @@ use std::{
 };
 
 use axum::{http::header, routing::get, Router};
-use rounds::{app, config::Config, federation::routes::OUTBOX_COUNTED_UP_TO, model::Role, service};
+use rounds::{app, config::Config, db::posts::COUNTED_UP_TO, model::Role, service};
 use tokio::{net::TcpListener, sync::oneshot};
 
 use common::{
@@ -327,8 +327,8 @@ async fn run(options: &Options, replies: usize) -> Run {
                     let items = json["orderedItems"].as_array().map_or(0, Vec::len);
                     let total = json["totalItems"].as_u64();
                     // Counted up to a bound, and left out above it.
-                    let expected_total = (seeded_posts as i64 <= OUTBOX_COUNTED_UP_TO)
-                        .then_some(seeded_posts as u64);
+                    let expected_total =
+                        (seeded_posts as i64 <= COUNTED_UP_TO).then_some(seeded_posts as u64);
                     if json["id"] == expected_id.as_str()
                         && json["type"] == "OrderedCollectionPage"
                         && items == 20

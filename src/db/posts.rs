@@ -153,6 +153,12 @@ pub(super) const VISIBLE: &str = "p.visibility = 'public' AND p.deleted_at IS NU
 /// far (older posts are still in their conversations).
 pub const COUNTED_UP_TO: i64 = 10_000;
 
+/// Whether page `number` (from 1) of `page_size` posts starts past the posts counted and listed
+/// ([`COUNTED_UP_TO`]): such a page is not there (404), and nothing need be counted to say so.
+pub fn page_past_counted(number: i64, page_size: i64) -> bool {
+    (number - 1) * page_size >= COUNTED_UP_TO
+}
+
 /// Whose posts an outbox lists: a forum's (every post of its conversations) or an author's.
 fn outbox_owner(whole_audience: bool) -> &'static str {
     if whole_audience {

@@ -25,6 +25,7 @@ use super::{
     inbox, ACTIVITY_JSON,
 };
 use crate::{
+    db::posts::{page_past_counted, COUNTED_UP_TO},
     error::{Error, Result},
     model::{ActorKind, Author, LocalActor},
     state::AppState,
@@ -243,21 +244,18 @@ async fn outbox(
     // million of them took 300 ms a request. Above it `totalItems` is left out (it is optional),
     // and a page knows it has a next from one row more. The pages reach as far as the count
     // (the newest 10,000 posts): a page further down would cost its offset in rows read.
-    if page.is_some_and(|n| (n - 1) * PAGE_SIZE >= OUTBOX_COUNTED_UP_TO) {
+    if page.is_some_and(|n| page_past_counted(n, PAGE_SIZE)) {
         return Err(Error::NotFound);
     }
-    let counted = data
-        .db
-        .count_outbox(row.id, group, OUTBOX_COUNTED_UP_TO)
-        .await?;
-    let known_total = (counted <= OUTBOX_COUNTED_UP_TO).then_some(counted);
+    let counted = data.db.count_outbox(row.id, group, COUNTED_UP_TO).await?;
+    let known_total = (counted <= COUNTED_UP_TO).then_some(counted);
     let (posts, more) = match page {
         Some(n) => {
             let mut posts = data
                 .db
                 .outbox_page(row.id, group, PAGE_SIZE + 1, (n - 1) * PAGE_SIZE)
                 .await?;
-            let more = posts.len() as i64 > PAGE_SIZE && n * PAGE_SIZE < OUTBOX_COUNTED_UP_TO;
+            let more = posts.len() as i64 > PAGE_SIZE && n * PAGE_SIZE < COUNTED_UP_TO;
             posts.truncate(PAGE_SIZE as usize);
             (posts, more)
         }
@@ -302,10 +300,6 @@ async fn outbox(
         &collection(&id, extent, page, items),
     ))
 }
-
-/// Posts an outbox counts for its `totalItems` (above, it gives none), and lists in its pages
-/// (the newest; older ones are still in their conversations' `context`).
-pub const OUTBOX_COUNTED_UP_TO: i64 = crate::db::posts::COUNTED_UP_TO;
 
 /// Collections have no HTML page: JSON for everyone, in the type asked for when it is one.
 pub fn negotiate_json(headers: &HeaderMap) -> Representation {

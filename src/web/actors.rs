@@ -14,7 +14,10 @@ use super::{
     parts::{last_page, pager, post_item, Labels, PER_PAGE},
 };
 use crate::{
-    db::{now_millis, posts::COUNTED_UP_TO},
+    db::{
+        now_millis,
+        posts::{page_past_counted, COUNTED_UP_TO},
+    },
     error::{Error, Result},
     model::{ActorKind, LocalActor, Post, PostKind},
     service::publishing::{JOURNAL, WEBINARS},
@@ -275,7 +278,7 @@ async fn webinars(data: &AppState, row: &LocalActor, number: i64) -> Result<List
 /// [`COUNTED_UP_TO`] (the newest 10,000: the heading says so when there are more), as the
 /// outbox is: a count of all of them took ≈ 140 ms a page for 110,000 posts.
 async fn members_posts(data: &AppState, row: &LocalActor, number: i64) -> Result<Listing> {
-    if (number - 1) * PER_PAGE >= COUNTED_UP_TO {
+    if page_past_counted(number, PER_PAGE) {
         return Err(Error::NotFound);
     }
     let counted = data.db.count_outbox(row.id, false, COUNTED_UP_TO).await?;
